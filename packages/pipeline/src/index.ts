@@ -1,0 +1,5 @@
+export { createPipeline } from './pipeline.ts'
+export type { Pipeline, PipelineOptions, ModuleStatus, CommandAnswer } from './pipeline.ts'
+export type { StageEntry } from './load.ts'
+export type { ModuleMetrics } from './metrics.ts'
+export { consoleLogger } from './logger.ts'

@@ -1,0 +1,436 @@
+import { BeerError, toPlainError } from '@beer/core'
+import type {
+  Analyzer,
+  Enricher,
+  Lifecycle,
+  LogEvent,
+  Logger,
+  ModuleContext,
+  ModuleKind,
+  Parser,
+  Sink,
+} from '@beer/core'
+import { buildInline, validateEntry } from './load.ts'
+import type { StageEntry } from './load.ts'
+import { consoleLogger } from './logger.ts'
+import { countDrop, countError, newMetrics } from './metrics.ts'
+import type { ModuleMetrics } from './metrics.ts'
+
+export interface PipelineOptions {
+  /** Parsers in order; the first whose isMine() claims an input parses it. */
+  parsers?: StageEntry<'parser'>[]
+  /** Takes every input no parser claimed (and inputs whose parser threw), so nothing is dropped. */
+  fallback?: StageEntry<'parser'>
+  enrichers?: StageEntry<'enricher'>[]
+  sinks?: StageEntry<'sink'>[]
+  analyzers?: StageEntry<'analyzer'>[]
+  /** Analyzer events that are this many hops from a received message are dropped. Default 4. */
+  maxHops?: number
+  /** A sink may have this many writes in flight before push() asks the caller to wait. Default 2. */
+  maxPendingWrites?: number
+  logger?: (scope: string) => Logger
+}
+
+export interface ModuleStatus {
+  name: string
+  kind: ModuleKind | 'pipeline'
+  placement: 'inline'
+  uptimeMs: number
+  metrics: ModuleMetrics
+  answer?: unknown
+}
+
+export interface CommandAnswer {
+  module: string
+  answer?: unknown
+  error?: { code: string; message: string }
+}
+
+export interface Pipeline {
+  /** Builds every module. Build errors (bad options, missing exports) reject here. */
+  start(): Promise<void>
+  /**
+   * Runs a batch of inputs through parse → enrich → handlers. Returns a promise only when a sink
+   * is congested: the caller should wait for it before pushing more (pause reads, or drop UDP).
+   */
+  push(inputs: readonly unknown[]): void | Promise<void>
+  /** True while a sink has more writes in flight than allowed. */
+  readonly congested: boolean
+  /** Broadcasts a command to every module (or the one named `target`); collects the answers. */
+  command(name: string, args?: unknown, target?: string): Promise<CommandAnswer[]>
+  /** Per-module figures, the runtime's own first. */
+  status(): ModuleStatus[]
+  /** Flushes every module and closes it; waits for sinks' pending writes. */
+  stop(): Promise<void>
+}
+
+interface Slot<M> {
+  name: string
+  kind: ModuleKind
+  module: M
+  metrics: ModuleMetrics
+  startedAt: number
+  pending: number
+  waiters: (() => void)[]
+}
+
+type EmittedEvent = { event: LogEvent; emitter: Slot<Analyzer> }
+
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const maxHops = options.maxHops ?? 4
+  const maxPending = options.maxPendingWrites ?? 2
+  const makeLogger = options.logger ?? consoleLogger
+  const entries: StageEntry[] = []
+  const take = <K extends ModuleKind>(list: StageEntry<K>[] | undefined, kind: K): StageEntry<K>[] => {
+    for (const e of list ?? []) validateEntry(e, kind)
+    entries.push(...(list ?? []))
+    return list ?? []
+  }
+  // Validation happens here, when the pipeline is built, not at the first message.
+  const parserEntries = take(options.parsers, 'parser')
+  const fallbackEntry = options.fallback ? take([options.fallback], 'parser')[0] : undefined
+  const enricherEntries = take(options.enrichers, 'enricher')
+  const sinkEntries = take(options.sinks, 'sink')
+  const analyzerEntries = take(options.analyzers, 'analyzer')
+  const names = uniqueNames(entries.map((e) => e.descriptor.name))
+  const nameOf = new Map(entries.map((e, i) => [e, names[i]!]))
+
+  const own = newMetrics()
+  const startedAt = Date.now()
+  let parsers: Slot<Parser>[] = []
+  let fallback: Slot<Parser> | undefined
+  let enrichers: Slot<Enricher>[] = []
+  let sinks: Slot<Sink>[] = []
+  let analyzers: Slot<Analyzer>[] = []
+  let all: Slot<Lifecycle>[] = []
+  let started = false
+  let stopped = false
+  const emitted: EmittedEvent[] = []
+  const log = makeLogger('pipeline')
+
+  async function build<K extends ModuleKind>(entry: StageEntry<K>): Promise<Slot<never>> {
+    const name = nameOf.get(entry)!
+    const slot: Slot<unknown> = {
+      name,
+      kind: entry.descriptor.kind,
+      module: undefined,
+      metrics: newMetrics(),
+      startedAt: Date.now(),
+      pending: 0,
+      waiters: [],
+    }
+    const context: ModuleContext = {
+      name,
+      instance: 0,
+      log: makeLogger(name),
+      emit: (event, causes) => emit(slot as Slot<Analyzer>, event, causes),
+    }
+    slot.module = await buildInline(entry.descriptor, context)
+    return slot as Slot<never>
+  }
+
+  function emit(from: Slot<Analyzer>, event: LogEvent, causes?: readonly LogEvent[]): void {
+    if (from.kind !== 'analyzer') {
+      countError(from.metrics, 'BEER_ERR_EMIT_NOT_ANALYZER')
+      return
+    }
+    let hops = 0
+    const ids: string[] = []
+    for (const cause of causes ?? []) {
+      hops = Math.max(hops, cause.beer?.hops ?? 0)
+      ids.push(eventId(cause))
+    }
+    hops += 1
+    if (hops > maxHops) {
+      countDrop(from.metrics, 'hop_limit')
+      return
+    }
+    const ev = event
+    ev.event ??= {}
+    ev.event.kind ??= 'alert'
+    ev.beer = { ...ev.beer, emitter: from.name, causes: ids, hops }
+    from.metrics.sent_events++
+    emitted.push({ event: ev, emitter: from })
+  }
+
+  function parseOne(input: unknown, out: LogEvent[]): void {
+    for (let i = 0; i < parsers.length; i++) {
+      const p = parsers[i]!
+      let mine = false
+      try {
+        mine = p.module.isMine(input)
+      } catch (err) {
+        // isMine must never throw; one that does is a bug in that parser, counted, not fatal.
+        countError(p.metrics, 'BEER_ERR_PARSER_ISMINE_THREW')
+        continue
+      }
+      if (!mine) continue
+      p.metrics.received_events++
+      try {
+        const r = p.module.parse(input)
+        const n = collect(r, out)
+        p.metrics.sent_events += n
+        if (n === 0) countDrop(p.metrics, 'parser_returned_nothing')
+      } catch (err) {
+        const plain = toPlainError(err)
+        countError(p.metrics, plain.code)
+        runFallback(input, out, { parser: p.name, ...plain })
+      }
+      return
+    }
+    runFallback(input, out, undefined)
+  }
+
+  function runFallback(input: unknown, out: LogEvent[], failure: Record<string, unknown> | undefined): void {
+    if (!fallback) {
+      countDrop(own, failure ? 'parse_error' : 'unclaimed')
+      return
+    }
+    fallback.metrics.received_events++
+    try {
+      const before = out.length
+      const n = collect(fallback.module.parse(input), out)
+      fallback.metrics.sent_events += n
+      if (failure) {
+        for (let i = before; i < out.length; i++) {
+          const ev = out[i]!
+          ev.error = { code: failure.code, message: failure.message, type: failure.parser }
+          ev.tags = [...((ev.tags as string[] | undefined) ?? []), 'beer_parse_failure']
+        }
+      }
+    } catch (err) {
+      countError(fallback.metrics, toPlainError(err).code)
+      countDrop(own, 'fallback_error')
+    }
+  }
+
+  function enrichAll(events: LogEvent[]): void {
+    for (let j = 0; j < enrichers.length; j++) {
+      const e = enrichers[j]!
+      e.metrics.received_events += events.length
+      for (let i = 0; i < events.length; i++) {
+        try {
+          e.module.enrich(events[i]!)
+        } catch (err) {
+          countError(e.metrics, toPlainError(err).code)
+        }
+      }
+      e.metrics.sent_events += events.length
+    }
+  }
+
+  function writeAll(events: LogEvent[], skip: Slot<Analyzer> | undefined): void {
+    if (events.length === 0) return
+    for (let j = 0; j < sinks.length; j++) {
+      const s = sinks[j]!
+      s.metrics.received_events += events.length
+      let r: void | Promise<void>
+      try {
+        r = s.module.write(events)
+      } catch (err) {
+        countError(s.metrics, toPlainError(err).code)
+        countDrop(s.metrics, 'sink_error', events.length)
+        continue
+      }
+      if (r && typeof (r as Promise<void>).then === 'function') {
+        s.pending++
+        const n = events.length
+        ;(r as Promise<void>).then(
+          () => settle(s, n, undefined),
+          (err: unknown) => settle(s, n, err),
+        )
+      } else {
+        s.metrics.sent_events += events.length
+      }
+    }
+    for (let j = 0; j < analyzers.length; j++) {
+      const a = analyzers[j]!
+      if (a === skip) continue
+      for (let i = 0; i < events.length; i++) {
+        a.metrics.received_events++
+        try {
+          a.module.analyze(events[i]!)
+        } catch (err) {
+          countError(a.metrics, toPlainError(err).code)
+        }
+      }
+    }
+  }
+
+  function settle(s: Slot<Sink>, n: number, err: unknown): void {
+    s.pending--
+    if (err === undefined) s.metrics.sent_events += n
+    else {
+      countError(s.metrics, toPlainError(err).code)
+      countDrop(s.metrics, 'sink_error', n)
+      s.module && log.error(`${s.name}: write failed: ${toPlainError(err).message}`)
+    }
+    // Waiters re-check their own condition: push() callers wait for room, stop() for zero.
+    if (s.pending < maxPending && s.waiters.length) {
+      const w = s.waiters
+      s.waiters = []
+      for (const f of w) f()
+    }
+  }
+
+  function drainEmitted(): void {
+    // Analyzer events re-enter enrich and handlers, never back to their emitter; the hop count
+    // set in emit() bounds any loop between analyzers.
+    while (emitted.length) {
+      const { event, emitter } = emitted.shift()!
+      const batch = [event]
+      enrichAll(batch)
+      writeAll(batch, emitter)
+    }
+  }
+
+  function congestion(): Promise<void> | undefined {
+    let wait: Promise<void>[] | undefined
+    for (const s of sinks) {
+      if (s.pending >= maxPending) {
+        ;(wait ??= []).push(new Promise<void>((resolve) => s.waiters.push(resolve)))
+      }
+    }
+    return wait ? Promise.all(wait).then(() => undefined) : undefined
+  }
+
+  const pipeline: Pipeline = {
+    async start() {
+      if (started) return
+      started = true
+      try {
+        parsers = await Promise.all(parserEntries.map(build))
+        fallback = fallbackEntry ? await build(fallbackEntry) : undefined
+        enrichers = await Promise.all(enricherEntries.map(build))
+        sinks = await Promise.all(sinkEntries.map(build))
+        analyzers = await Promise.all(analyzerEntries.map(build))
+      } catch (err) {
+        // Close what was built so a failed start leaves no open file or socket behind.
+        await Promise.allSettled(
+          [...parsers, ...(fallback ? [fallback] : []), ...enrichers, ...sinks, ...analyzers].map((s) =>
+            (s.module as Lifecycle)?.close?.(),
+          ),
+        )
+        throw err
+      }
+      all = [...parsers, ...(fallback ? [fallback] : []), ...enrichers, ...analyzers, ...sinks]
+    },
+
+    push(inputs) {
+      if (!started || stopped) {
+        throw new BeerError(
+          'BEER_ERR_PIPELINE_NOT_RUNNING',
+          stopped ? 'the pipeline has stopped; no input is accepted' : 'call start() before push()',
+        )
+      }
+      own.received_events += inputs.length
+      const events: LogEvent[] = []
+      for (let i = 0; i < inputs.length; i++) parseOne(inputs[i], events)
+      enrichAll(events)
+      writeAll(events, undefined)
+      own.sent_events += events.length
+      if (emitted.length) drainEmitted()
+      return congestion()
+    },
+
+    get congested() {
+      for (const s of sinks) if (s.pending >= maxPending) return true
+      return false
+    },
+
+    async command(name, args, target) {
+      const answers: CommandAnswer[] = []
+      for (const slot of all) {
+        if (target !== undefined && slot.name !== target) continue
+        try {
+          let answer: unknown
+          if (name === 'flush' && slot.module.flush) await slot.module.flush()
+          if (slot.module.command) answer = await slot.module.command(name, args)
+          if (name === 'flush' && answer === undefined && slot.module.flush) answer = 'flushed'
+          if (answer !== undefined) answers.push({ module: slot.name, answer })
+        } catch (err) {
+          const e = toPlainError(err)
+          countError(slot.metrics, e.code)
+          answers.push({ module: slot.name, error: { code: e.code, message: e.message } })
+        }
+      }
+      if (target !== undefined && !all.some((s) => s.name === target)) {
+        throw new BeerError('BEER_ERR_COMMAND_UNKNOWN_MODULE', `no module named '${target}'; see 'status' for the names`, {
+          module: target,
+        })
+      }
+      return answers
+    },
+
+    status() {
+      const now = Date.now()
+      return [
+        { name: 'pipeline', kind: 'pipeline', placement: 'inline', uptimeMs: now - startedAt, metrics: own },
+        ...all.map(
+          (s): ModuleStatus => ({
+            name: s.name,
+            kind: s.kind,
+            placement: 'inline',
+            uptimeMs: now - s.startedAt,
+            metrics: s.metrics,
+          }),
+        ),
+      ]
+    },
+
+    async stop() {
+      if (stopped) return
+      stopped = true
+      if (emitted.length) drainEmitted()
+      // Upstream first, so whatever a parser or analyzer still holds reaches the sinks before
+      // they flush and close.
+      for (const slot of all) {
+        try {
+          await slot.module.flush?.()
+        } catch (err) {
+          log.error(`${slot.name}: flush failed: ${toPlainError(err).message}`)
+        }
+        if (emitted.length) drainEmitted()
+      }
+      await Promise.all(
+        sinks.map(async (s) => {
+          while (s.pending > 0) await new Promise<void>((r) => s.waiters.push(r))
+        }),
+      )
+      for (const slot of all) {
+        try {
+          await slot.module.close?.()
+        } catch (err) {
+          log.error(`${slot.name}: close failed: ${toPlainError(err).message}`)
+        }
+      }
+    },
+  }
+  return pipeline
+}
+
+function collect(r: LogEvent | LogEvent[] | null | undefined, out: LogEvent[]): number {
+  if (r === null || r === undefined) return 0
+  if (Array.isArray(r)) {
+    for (const e of r) out.push(e)
+    return r.length
+  }
+  out.push(r)
+  return 1
+}
+
+function eventId(ev: LogEvent): string {
+  ev.event ??= {}
+  // Ids are given only to events another event points at: most events never need one.
+  ev.event.id ??= crypto.randomUUID()
+  return ev.event.id
+}
+
+function uniqueNames(names: string[]): string[] {
+  const seen = new Map<string, number>()
+  return names.map((n) => {
+    const k = (seen.get(n) ?? 0) + 1
+    seen.set(n, k)
+    return k === 1 ? n : `${n}#${k}`
+  })
+}

@@ -1,0 +1,6 @@
+export { syslog } from './syslog.ts'
+export type { SyslogOptions, SyslogBuilder, SyslogServer, ListenerStatus } from './syslog.ts'
+export type { TlsOptions } from './listeners.ts'
+export type { OversizePolicy } from './framing.ts'
+export { plainSyslog } from './plain.ts'
+export type { PlainSyslogOptions } from './plain.ts'

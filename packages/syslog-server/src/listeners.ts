@@ -1,0 +1,377 @@
+import dgram from 'node:dgram'
+import net from 'node:net'
+import tls from 'node:tls'
+import { readFileSync, statSync, unlinkSync, chmodSync, existsSync } from 'node:fs'
+import { BeerError } from '@beer/core'
+import { parseSyslog } from '@beer/syslog-header'
+import type { FrameOrigin, HeaderOptions, SyslogMessage, Transport } from '@beer/syslog-header'
+import { Framer } from './framing.ts'
+import type { OversizePolicy } from './framing.ts'
+import { newCounters, drop, error } from './counters.ts'
+import type { ListenerCounters } from './counters.ts'
+import type { ListenAddress } from './listen-url.ts'
+
+export interface TlsOptions {
+  /** Server certificate: PEM text or a file path. */
+  cert: string
+  /** Private key: PEM text or a file path. */
+  key: string
+  /** CA certificates that client certificates must chain to (PEM text or a file path). */
+  ca?: string
+  passphrase?: string
+  /** mTLS: 'require' refuses clients without a valid certificate. Default 'none'. */
+  clientCertificate?: 'none' | 'request' | 'require'
+  minVersion?: 'TLSv1.2' | 'TLSv1.3'
+}
+
+export interface ListenerOptions {
+  maxMessageSize: number
+  oversize: OversizePolicy
+  maxConnections: number
+  idleTimeout: number
+  header: HeaderOptions
+  tls: TlsOptions | undefined
+  unixSocketMode: number
+  udpReceiveBufferSize: number
+  /** Messages a UDP listener may hold while the pipeline is congested before it drops. */
+  udpBacklog: number
+  /** How long stop() lets open connections finish before closing them. */
+  drainTimeout: number
+}
+
+/** Hands a batch to the pipeline; a promise means "congested, wait before sending more". */
+export type Deliver = (batch: SyslogMessage[]) => void | Promise<void>
+
+export interface Listener {
+  /** The URL the user configured. */
+  url: string
+  /** The URL actually bound (port 0 resolved to the port the system chose). */
+  address: string
+  counters: ListenerCounters
+  /** Stops accepting, lets open connections finish within the drain timeout, then closes. */
+  stop(): Promise<void>
+}
+
+export async function openListener(addr: ListenAddress, options: ListenerOptions, deliver: Deliver): Promise<Listener> {
+  return addr.protocol === 'udp' ? openUdp(addr, options, deliver) : openStream(addr, options, deliver)
+}
+
+async function openUdp(addr: ListenAddress, o: ListenerOptions, deliver: Deliver): Promise<Listener> {
+  const counters = newCounters()
+  const socket = dgram.createSocket({ type: net.isIPv6(addr.host) ? 'udp6' : 'udp4', reuseAddr: false })
+  let batch: SyslogMessage[] = []
+  let scheduled = false
+  let congested: Promise<void> | undefined
+  let backlog: SyslogMessage[][] = []
+  let backlogSize = 0
+
+  // Datagrams arrive one callback each; collecting them until the next turn of the event loop
+  // gives the pipeline batches without adding latency.
+  const flush = (): void => {
+    scheduled = false
+    const b = batch
+    batch = []
+    if (b.length === 0) return
+    if (congested) {
+      backlog.push(b)
+      backlogSize += b.length
+      return
+    }
+    send(b)
+  }
+  const send = (b: SyslogMessage[]): void => {
+    let r: void | Promise<void>
+    try {
+      r = deliver(b)
+    } catch (err) {
+      error(counters, (err as { code?: string }).code ?? 'BEER_ERR_DELIVER')
+      drop(counters, 'pipeline_error', b.length)
+      return
+    }
+    if (r) {
+      congested = r.then(() => {
+        congested = undefined
+        const waiting = backlog
+        backlog = []
+        backlogSize = 0
+        for (const w of waiting) {
+          if (congested) {
+            backlog.push(w)
+            backlogSize += w.length
+          } else send(w)
+        }
+      })
+    }
+  }
+
+  socket.on('message', (msg, rinfo) => {
+    counters.received_bytes += msg.length
+    if (congested && backlogSize + batch.length >= o.udpBacklog) {
+      // RFC 5426 gives UDP no flow control: when the pipeline cannot keep up, dropping here and
+      // saying so is the honest choice; the kernel would drop silently otherwise.
+      drop(counters, 'queue_full')
+      return
+    }
+    let end = msg.length
+    while (end > 0 && (msg[end - 1] === 0x0a || msg[end - 1] === 0x0d || msg[end - 1] === 0x00)) end--
+    if (end === 0) {
+      drop(counters, 'empty')
+      return
+    }
+    let truncated = false
+    if (end > o.maxMessageSize) {
+      if (o.oversize === 'drop') {
+        drop(counters, 'oversize')
+        return
+      }
+      end = o.maxMessageSize
+      while (end > 0 && (msg[end]! & 0xc0) === 0x80) end--
+      truncated = true
+    }
+    const origin: FrameOrigin = {
+      receivedAt: Date.now(),
+      transport: 'udp',
+      sourceAddress: unmapIPv4(rinfo.address),
+      sourcePort: rinfo.port,
+      listener: addr.url,
+      truncated,
+    }
+    batch.push(parseSyslog(msg.toString('utf8', 0, end), origin, o.header))
+    counters.received_events++
+    if (!scheduled) {
+      scheduled = true
+      setImmediate(flush)
+    }
+  })
+  socket.on('error', (err) => error(counters, (err as NodeJS.ErrnoException).code ?? 'BEER_ERR_UDP'))
+
+  await bindUdp(socket, addr)
+  try {
+    socket.setRecvBufferSize(o.udpReceiveBufferSize)
+  } catch {
+    // The kernel caps the size at net.core.rmem_max; a smaller buffer still works.
+  }
+  const bound = socket.address()
+  return {
+    url: addr.url,
+    address: `udp://${formatHost(bound.address)}:${bound.port}`,
+    counters,
+    async stop() {
+      flush()
+      await new Promise<void>((resolve) => socket.close(() => resolve()))
+      if (congested) await congested
+    },
+  }
+}
+
+function bindUdp(socket: dgram.Socket, addr: ListenAddress): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(listenError(addr, err))
+    socket.once('error', onError)
+    socket.bind(addr.port, addr.host, () => {
+      socket.off('error', onError)
+      resolve()
+    })
+  })
+}
+
+async function openStream(addr: ListenAddress, o: ListenerOptions, deliver: Deliver): Promise<Listener> {
+  const counters = newCounters()
+  const transport: Transport = addr.protocol === 'tls' ? 'tls' : addr.protocol === 'unix' ? 'unix' : 'tcp'
+  const sockets = new Set<net.Socket>()
+  const framers = new Map<net.Socket, Framer>()
+
+  const onConnection = (socket: net.Socket): void => {
+    counters.connections_open++
+    counters.connections_total++
+    sockets.add(socket)
+    const sourceAddress = transport === 'unix' ? '' : unmapIPv4(socket.remoteAddress ?? '')
+    const sourcePort = socket.remotePort ?? 0
+    let origin: FrameOrigin = { receivedAt: 0, transport, sourceAddress, sourcePort, listener: addr.url }
+    let truncatedOrigin: FrameOrigin | undefined
+    let batch: SyslogMessage[] = []
+    const framer = new Framer(o, {
+      frame(text, truncated) {
+        if (truncated) {
+          truncatedOrigin ??= { ...origin, truncated: true }
+          batch.push(parseSyslog(text, truncatedOrigin, o.header))
+        } else batch.push(parseSyslog(text, origin, o.header))
+      },
+      drop(reason) {
+        drop(counters, reason)
+      },
+      error(code) {
+        error(counters, code)
+      },
+    })
+    framers.set(socket, framer)
+    const pass = (): void => {
+      if (batch.length === 0) return
+      const b = batch
+      batch = []
+      counters.received_events += b.length
+      let r: void | Promise<void>
+      try {
+        r = deliver(b)
+      } catch (err) {
+        error(counters, (err as { code?: string }).code ?? 'BEER_ERR_DELIVER')
+        drop(counters, 'pipeline_error', b.length)
+        return
+      }
+      if (r) {
+        // TCP has flow control: stop reading and let the sender's window fill up.
+        socket.pause()
+        r.then(() => socket.resume())
+      }
+    }
+    socket.setTimeout(o.idleTimeout)
+    socket.on('timeout', () => {
+      drop(counters, 'idle_timeout', framer.buffered > 0 ? 1 : 0)
+      error(counters, 'BEER_ERR_IDLE_TIMEOUT')
+      socket.destroy()
+    })
+    socket.on('data', (chunk: Buffer) => {
+      counters.received_bytes += chunk.length
+      const now = Date.now()
+      if (origin.receivedAt !== now) {
+        origin = { receivedAt: now, transport, sourceAddress, sourcePort, listener: addr.url }
+        truncatedOrigin = undefined
+      }
+      framer.push(chunk)
+      pass()
+    })
+    socket.on('end', () => {
+      origin = { receivedAt: Date.now(), transport, sourceAddress, sourcePort, listener: addr.url }
+      truncatedOrigin = undefined
+      framer.end()
+      pass()
+    })
+    socket.on('error', (err) => error(counters, (err as NodeJS.ErrnoException).code ?? 'BEER_ERR_SOCKET'))
+    socket.on('close', () => {
+      counters.connections_open--
+      sockets.delete(socket)
+      framers.delete(socket)
+    })
+  }
+
+  let server: net.Server
+  if (addr.protocol === 'tls') {
+    if (!o.tls) {
+      throw new BeerError('BEER_ERR_TLS_CONFIG', `listener '${addr.url}' needs tls: { cert, key } in the syslog() options`, {
+        url: addr.url,
+      })
+    }
+    const t = o.tls
+    const mode = t.clientCertificate ?? 'none'
+    const secure: tls.TlsOptions = {
+      cert: pem(t.cert, 'cert'),
+      key: pem(t.key, 'key'),
+      requestCert: mode !== 'none',
+      rejectUnauthorized: mode === 'require',
+      minVersion: t.minVersion ?? 'TLSv1.2',
+    }
+    if (t.ca !== undefined) secure.ca = pem(t.ca, 'ca')
+    if (t.passphrase !== undefined) secure.passphrase = t.passphrase
+    if (mode === 'require' && t.ca === undefined) {
+      throw new BeerError('BEER_ERR_TLS_CONFIG', `listener '${addr.url}': clientCertificate 'require' needs tls.ca, the CA client certificates must chain to`)
+    }
+    const ts = tls.createServer(secure, onConnection)
+    ts.on('tlsClientError', () => {
+      // Refused handshakes (no or untrusted client certificate, wrong protocol) are counted.
+      error(counters, 'BEER_ERR_TLS_HANDSHAKE')
+      drop(counters, 'tls_handshake')
+    })
+    server = ts
+  } else {
+    server = net.createServer(onConnection)
+  }
+  server.maxConnections = o.maxConnections
+  server.on('drop', () => drop(counters, 'connection_limit'))
+  server.on('error', (err) => error(counters, (err as NodeJS.ErrnoException).code ?? 'BEER_ERR_SERVER'))
+
+  if (addr.protocol === 'unix') removeStaleSocket(addr)
+  await listen(server, addr)
+  if (addr.protocol === 'unix') chmodSync(addr.path, o.unixSocketMode)
+  const bound = server.address()
+  const address =
+    addr.protocol === 'unix' || bound === null || typeof bound === 'string'
+      ? addr.url
+      : `${addr.protocol}://${formatHost(bound.address)}:${bound.port}`
+
+  return {
+    url: addr.url,
+    address,
+    counters,
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      // Half-close our side: senders see the end, and what they already sent is still read.
+      for (const s of sockets) s.end()
+      const deadline = setTimeout(() => {
+        for (const s of sockets) {
+          framers.get(s)?.end()
+          s.destroy()
+        }
+      }, o.drainTimeout)
+      await closed
+      clearTimeout(deadline)
+      if (addr.protocol === 'unix' && existsSync(addr.path)) {
+        try {
+          unlinkSync(addr.path)
+        } catch {}
+      }
+    },
+  }
+}
+
+function listen(server: net.Server, addr: ListenAddress): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(listenError(addr, err))
+    server.once('error', onError)
+    const done = (): void => {
+      server.off('error', onError)
+      resolve()
+    }
+    if (addr.protocol === 'unix') server.listen(addr.path, done)
+    else server.listen({ port: addr.port, host: addr.host, ipv6Only: false }, done)
+  })
+}
+
+function removeStaleSocket(addr: ListenAddress): void {
+  // A socket file left by a process that died keeps listen() from working; a regular file with
+  // that name is somebody's data and is left alone.
+  try {
+    if (statSync(addr.path).isSocket()) unlinkSync(addr.path)
+  } catch {}
+}
+
+function listenError(addr: ListenAddress, err: Error): BeerError {
+  const code = (err as NodeJS.ErrnoException).code
+  const hint =
+    code === 'EADDRINUSE'
+      ? 'another program already listens there; pick another port or stop it'
+      : code === 'EACCES'
+        ? 'ports below 1024 need privileges; use a port above 1024 or grant CAP_NET_BIND_SERVICE'
+        : code === 'EADDRNOTAVAIL'
+          ? 'this machine has no such address'
+          : err.message
+  return new BeerError('BEER_ERR_LISTEN', `cannot listen on '${addr.url}': ${hint}`, { url: addr.url, cause: code })
+}
+
+function pem(value: string, what: string): string {
+  if (value.includes('-----BEGIN')) return value
+  try {
+    return readFileSync(value, 'utf8')
+  } catch (err) {
+    throw new BeerError('BEER_ERR_TLS_CONFIG', `tls.${what}: cannot read '${value}': ${(err as Error).message}`)
+  }
+}
+
+function unmapIPv4(address: string): string {
+  // A dual-stack socket reports IPv4 senders as ::ffff:a.b.c.d; the IPv4 form is what people search for.
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host
+}
+

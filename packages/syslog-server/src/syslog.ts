@@ -1,0 +1,231 @@
+import { BeerError, isDescriptor } from '@beer/core'
+import type { ModuleDescriptor, PlacementOptions, Logger } from '@beer/core'
+import { createPipeline, consoleLogger } from '@beer/pipeline'
+import type { CommandAnswer, ModuleStatus, Pipeline, StageEntry } from '@beer/pipeline'
+import type { SyslogMessage } from '@beer/syslog-header'
+import { parseListenUrl } from './listen-url.ts'
+import { openListener } from './listeners.ts'
+import type { Listener, ListenerOptions, TlsOptions } from './listeners.ts'
+import type { OversizePolicy } from './framing.ts'
+import type { ListenerCounters } from './counters.ts'
+import { plainSyslog } from './plain.ts'
+
+export interface SyslogOptions {
+  /** Listener URLs. Default: udp://127.0.0.1:5514 and tcp://127.0.0.1:5514. */
+  listen?: string | string[]
+  /** Certificate, key, CA and client-certificate policy for tls:// listeners. */
+  tls?: TlsOptions
+  /** Largest message accepted, in bytes. Default 65536. */
+  maxMessageSize?: number
+  /** What happens to a larger message: cut and flagged `truncated` (default), or dropped and counted. */
+  oversize?: OversizePolicy
+  /** Open connections allowed per stream listener. Default 1000. */
+  maxConnections?: number
+  /** A connection silent this long (ms) is closed. Default 300000 (5 minutes). */
+  idleTimeout?: number
+  /** Zone for header timestamps that carry none (RFC 3164). 'UTC' (default), 'local', '+02:00' or an IANA name. */
+  timezone?: string
+  /** Keep the received frame as `event.original` on events no parser claimed. Default false. */
+  keepOriginal?: boolean
+  /** File mode of unix:// sockets. Default 0o660. */
+  unixSocketMode?: number
+  /** SO_RCVBUF asked for on UDP sockets. Default 8 MiB (the kernel may cap it). */
+  udpReceiveBufferSize?: number
+  /** UDP messages held while the pipeline is congested, before drops. Default 65536. */
+  udpBacklog?: number
+  /** Time (ms) open connections get to finish when stopping. Default 2000. */
+  drainTimeout?: number
+  /** Analyzer events further than this from a received message are dropped. Default 4. */
+  maxHops?: number
+  /** Stop cleanly on SIGINT and SIGTERM, then exit 0. Default true. */
+  handleSignals?: boolean
+  logger?: (scope: string) => Logger
+}
+
+export interface ListenerStatus extends ListenerCounters {
+  url: string
+  address: string
+}
+
+/** A running syslog server and its pipeline. */
+export interface SyslogServer {
+  /** The URLs actually bound, in the order given (port 0 resolved). */
+  readonly addresses: string[]
+  listeners(): ListenerStatus[]
+  status(): { listeners: ListenerStatus[]; modules: ModuleStatus[] }
+  /** Broadcasts a command (`status`, `rotate`, `reset`, `flush`, or a module's own). */
+  command(name: string, args?: unknown, target?: string): Promise<CommandAnswer[]>
+  /** Stops accepting, lets connections finish, drains the pipeline, flushes and closes every module. */
+  stop(): Promise<void>
+  /** Settles when the server has stopped, whoever stopped it. */
+  readonly stopped: Promise<void>
+}
+
+export interface SyslogBuilder {
+  /** Adds a parser; parsers are tried in the order added, the first that claims a message wins. */
+  parse(parser: ModuleDescriptor<'parser'>, placement?: PlacementOptions): SyslogBuilder
+  enrich(enricher: ModuleDescriptor<'enricher'>, placement?: PlacementOptions): SyslogBuilder
+  /** Adds sinks: every enriched event reaches each of them. A trailing placement object applies to all. */
+  to(...sinks: (ModuleDescriptor<'sink'> | PlacementOptions)[]): SyslogBuilder
+  analyze(analyzer: ModuleDescriptor<'analyzer'>, placement?: PlacementOptions): SyslogBuilder
+  /** Builds every module, opens every listener, and resolves once all are ready. */
+  start(): Promise<SyslogServer>
+}
+
+const DEFAULT_LISTEN = ['udp://127.0.0.1:5514', 'tcp://127.0.0.1:5514']
+
+/** The entry point: `syslog({ listen }).parse(…).enrich(…).to(…).analyze(…).start()`. */
+export function syslog(options: SyslogOptions = {}): SyslogBuilder {
+  const parsers: StageEntry<'parser'>[] = []
+  const enrichers: StageEntry<'enricher'>[] = []
+  const sinks: StageEntry<'sink'>[] = []
+  const analyzers: StageEntry<'analyzer'>[] = []
+  const entry = <K extends 'parser' | 'enricher' | 'sink' | 'analyzer'>(
+    d: ModuleDescriptor<K>,
+    placement: PlacementOptions | undefined,
+  ): StageEntry<K> => (placement ? { descriptor: d, placement } : { descriptor: d })
+
+  const builder: SyslogBuilder = {
+    parse(p, placement) {
+      parsers.push(entry(p, placement))
+      return builder
+    },
+    enrich(e, placement) {
+      enrichers.push(entry(e, placement))
+      return builder
+    },
+    to(...args) {
+      const last = args[args.length - 1]
+      const placement = last !== undefined && !isDescriptor(last) ? (args.pop() as PlacementOptions) : undefined
+      for (const s of args) sinks.push(entry(s as ModuleDescriptor<'sink'>, placement))
+      return builder
+    },
+    analyze(a, placement) {
+      analyzers.push(entry(a, placement))
+      return builder
+    },
+    start() {
+      return startServer(options, { parsers, enrichers, sinks, analyzers })
+    },
+  }
+  return builder
+}
+
+async function startServer(
+  options: SyslogOptions,
+  stages: {
+    parsers: StageEntry<'parser'>[]
+    enrichers: StageEntry<'enricher'>[]
+    sinks: StageEntry<'sink'>[]
+    analyzers: StageEntry<'analyzer'>[]
+  },
+): Promise<SyslogServer> {
+  const makeLogger = options.logger ?? consoleLogger
+  const log = makeLogger('syslog')
+  const urls = typeof options.listen === 'string' ? [options.listen] : (options.listen ?? DEFAULT_LISTEN)
+  if (urls.length === 0) throw new BeerError('BEER_ERR_LISTEN_URL', 'listen: give at least one listener URL')
+  const addresses = urls.map(parseListenUrl)
+  const listenerOptions: ListenerOptions = {
+    maxMessageSize: positive(options.maxMessageSize, 65536, 'maxMessageSize'),
+    oversize: options.oversize ?? 'truncate',
+    maxConnections: positive(options.maxConnections, 1000, 'maxConnections'),
+    idleTimeout: positive(options.idleTimeout, 300_000, 'idleTimeout'),
+    header: { timezone: options.timezone ?? 'UTC' },
+    tls: options.tls,
+    unixSocketMode: options.unixSocketMode ?? 0o660,
+    udpReceiveBufferSize: positive(options.udpReceiveBufferSize, 8 * 1024 * 1024, 'udpReceiveBufferSize'),
+    udpBacklog: positive(options.udpBacklog, 65536, 'udpBacklog'),
+    drainTimeout: positive(options.drainTimeout, 2000, 'drainTimeout'),
+  }
+  if (listenerOptions.oversize !== 'truncate' && listenerOptions.oversize !== 'drop') {
+    throw new BeerError('BEER_ERR_OPTION', `oversize: '${String(options.oversize)}' is not 'truncate' or 'drop'`)
+  }
+  if (stages.sinks.length === 0 && stages.analyzers.length === 0) {
+    log.warn('no sink or analyzer was added with .to() or .analyze(): events are parsed and then discarded')
+  }
+
+  const pipelineOptions = {
+    parsers: stages.parsers,
+    fallback: { descriptor: plainSyslog({ original: options.keepOriginal === true }) },
+    enrichers: stages.enrichers,
+    sinks: stages.sinks,
+    analyzers: stages.analyzers,
+    logger: makeLogger,
+    ...(options.maxHops !== undefined ? { maxHops: options.maxHops } : {}),
+  }
+  const pipeline: Pipeline = createPipeline(pipelineOptions)
+  await pipeline.start()
+
+  const listeners: Listener[] = []
+  const deliver = (batch: SyslogMessage[]): void | Promise<void> => pipeline.push(batch)
+  try {
+    for (const a of addresses) listeners.push(await openListener(a, listenerOptions, deliver))
+  } catch (err) {
+    await Promise.allSettled(listeners.map((l) => l.stop()))
+    await pipeline.stop()
+    throw err
+  }
+
+  let stopping: Promise<void> | undefined
+  let resolveStopped!: () => void
+  const stopped = new Promise<void>((r) => (resolveStopped = r))
+  const listenerStatus = (): ListenerStatus[] =>
+    listeners.map((l) => ({ url: l.url, address: l.address, ...l.counters }))
+
+  const server: SyslogServer = {
+    addresses: listeners.map((l) => l.address),
+    listeners: listenerStatus,
+    status: () => ({ listeners: listenerStatus(), modules: pipeline.status() }),
+    async command(name, args, target) {
+      if (name === 'status' && target === undefined) {
+        const answers = await pipeline.command(name, args)
+        return [{ module: 'syslog', answer: { listeners: listenerStatus(), modules: pipeline.status() } }, ...answers]
+      }
+      return pipeline.command(name, args, target)
+    },
+    stop() {
+      stopping ??= (async () => {
+        await Promise.allSettled(listeners.map((l) => l.stop()))
+        await pipeline.stop()
+        removeSignalHandlers()
+        resolveStopped()
+      })()
+      return stopping
+    },
+    stopped,
+  }
+
+  let signals = 0
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++
+    if (signals > 1) {
+      log.warn(`${signal} again: exiting without waiting for the drain`)
+      process.exit(130)
+    }
+    log.info(`${signal}: stopping (draining connections, flushing sinks)`)
+    server.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error(`stop failed: ${(err as Error).message}`)
+        process.exit(1)
+      },
+    )
+  }
+  const removeSignalHandlers = (): void => {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+  if (options.handleSignals !== false) {
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  }
+  return server
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new BeerError('BEER_ERR_OPTION', `${name}: expected a positive number, got ${String(value)}`)
+  }
+  return value
+}
