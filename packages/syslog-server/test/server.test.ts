@@ -1,4 +1,4 @@
-import { test, before } from 'node:test'
+import { test, before, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import tls from 'node:tls'
@@ -13,19 +13,44 @@ import { octetCounted, portOf, sendTcp, sendTls, sendUdp } from './fixtures/clie
 
 const quiet = () => ({ info() {}, warn() {}, error() {} })
 
+const running: SyslogServer[] = []
 async function start(id: string, options: SyslogOptions, delayMs = 0): Promise<SyslogServer> {
-  return syslog({ handleSignals: false, logger: quiet, ...options })
+  const s = await syslog({ handleSignals: false, logger: quiet, ...options })
     .to(memory(id, delayMs))
     .start()
+  running.push(s)
+  return s
 }
+// A failed assertion must not leave a listener open: the test process would never end.
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.stop()))
+})
 
-let pems: Awaited<ReturnType<typeof generate>>
+let pems: { ca: string; cert: string; key: string; clientCert: string; clientKey: string }
 before(async () => {
-  pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+  // A CA, a server certificate for localhost and a client certificate, both signed by the CA.
+  const ca = await generate([{ name: 'commonName', value: 'beer test CA' }], {
     keyType: 'ec',
-    clientCertificate: { keyType: 'ec', cn: 'sender.example' },
+    algorithm: 'sha256',
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+    ],
+  })
+  const signedBy = { key: ca.private, cert: ca.cert }
+  const server = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    ca: signedBy,
     extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
   })
+  const client = await generate([{ name: 'commonName', value: 'sender.example' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    ca: signedBy,
+    extensions: [{ name: 'extKeyUsage', clientAuth: true }],
+  })
+  pems = { ca: ca.cert, cert: server.cert, key: server.private, clientCert: client.cert, clientKey: client.private }
 })
 
 test('receives UDP and TCP syslog and makes one ECS event per message', async () => {
@@ -77,7 +102,7 @@ test('listens on IPv6 loopback for UDP and TCP', async () => {
   await sendTcp({ port: portOf(s.addresses[1]!), host: '::1' }, ['<13>Nov 27 10:00:00 v6host app: over tcp6\n'])
   const events = await waitFor('ipv6', 2)
   await s.stop()
-  assert.ok(events.every((e) => String((e.log as any).source.address).startsWith('::1')))
+  assert.ok(events.every((e) => String((e.log as any).source.address).startsWith('[::1]:')))
 })
 
 test('receives over a Unix socket created with the configured file mode', async () => {
@@ -94,16 +119,16 @@ test('receives over a Unix socket created with the configured file mode', async 
 test('receives over TLS, and with mTLS refuses and counts clients without a valid certificate', async () => {
   const s = await start('tls', {
     listen: ['tls://127.0.0.1:0'],
-    tls: { cert: pems.cert, key: pems.private, ca: pems.cert, clientCertificate: 'require' },
+    tls: { cert: pems.cert, key: pems.key, ca: pems.ca, clientCertificate: 'require' },
   })
   const port = portOf(s.addresses[0]!)
-  await sendTls({ port, host: '127.0.0.1', ca: pems.cert, cert: pems.clientcert!, key: pems.clientprivate!, servername: 'localhost' }, [
+  await sendTls({ port, host: '127.0.0.1', ca: pems.ca, cert: pems.clientCert, key: pems.clientKey, servername: 'localhost' }, [
     '<13>Nov 27 10:00:00 host app: with a client certificate\n',
   ])
   await waitFor('tls', 1)
   // No client certificate: the handshake is refused (TLS 1.3 reports it after connect, on read).
   await new Promise<void>((resolve) => {
-    const c = tls.connect({ port, host: '127.0.0.1', ca: pems.cert, servername: 'localhost' })
+    const c = tls.connect({ port, host: '127.0.0.1', ca: pems.ca, servername: 'localhost' })
     c.on('error', () => resolve())
     c.on('close', () => resolve())
     c.on('secureConnect', () => c.write('<13>Nov 27 10:00:00 host app: should not arrive\n'))
