@@ -344,9 +344,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         if (target !== undefined && slot.name !== target) continue
         try {
           let answer: unknown
-          if (name === 'flush' && slot.module.flush) await slot.module.flush()
-          if (slot.module.command) answer = await slot.module.command(name, args)
-          if (name === 'flush' && answer === undefined && slot.module.flush) answer = 'flushed'
+          if (name === 'flush' && slot.module.flush) {
+            // flush() is the module's answer to the flush command; it is not asked twice.
+            await slot.module.flush()
+            answer = 'flushed'
+          } else if (slot.module.command) answer = await slot.module.command(name, args)
           if (answer !== undefined) answers.push({ module: slot.name, answer })
         } catch (err) {
           const e = toPlainError(err)
