@@ -45,6 +45,10 @@ export class Framer {
   private readonly out: FrameSink
   private mode: number = Mode.Unknown
   private nulTrailer = false
+  /** Whether a trailer byte has been seen, so LF-vs-NUL is decided on evidence, not on a chunk cut. */
+  private trailerKnown = false
+  /** The kept bytes start with a desync line already counted. */
+  private desyncCounted = false
   private pending: Buffer | null = null
   /** Bytes of an oversized octet-counted frame still to skip. */
   private skip = 0
@@ -96,7 +100,6 @@ export class Framer {
           return
         }
         this.mode = header === NOT_OCTET ? Mode.NonTransparent : Mode.OctetCounting
-        if (this.mode === Mode.NonTransparent) this.detectNul(buf, pos)
       }
       if (this.mode === Mode.OctetCounting) {
         const next = this.octetFrame(buf, pos)
@@ -130,10 +133,12 @@ export class Framer {
     this.pending = tail.length * 4 < buf.length ? Buffer.from(tail) : tail
   }
 
-  private detectNul(buf: Buffer, pos: number): void {
+  private detectTrailer(buf: Buffer, pos: number): void {
     const lf = buf.indexOf(LF, pos)
-    const nul = buf.indexOf(NUL, pos)
-    if (nul >= 0 && (lf < 0 || nul < lf)) this.nulTrailer = true
+    const nul = lf < 0 ? buf.indexOf(NUL, pos) : buf.lastIndexOf(NUL, lf)
+    if (lf < 0 && nul < 0) return
+    this.trailerKnown = true
+    this.nulTrailer = nul >= pos && (lf < 0 || nul < lf)
   }
 
   private findTrailer(buf: Buffer, pos: number): number {
@@ -153,16 +158,19 @@ export class Framer {
     }
     if (header === NOT_OCTET) {
       // A sender switched framing mid-stream or the count lied: resynchronise on the next LF.
-      this.out.error('BEER_ERR_FRAMING_DESYNC')
+      if (!this.desyncCounted) this.out.error('BEER_ERR_FRAMING_DESYNC')
       const lf = buf.indexOf(LF, pos)
       if (lf < 0) {
         if (buf.length - pos > this.max) {
+          this.desyncCounted = false
           this.oversizeLine(buf, pos)
           return -1
         }
+        this.desyncCounted = true
         this.keep(buf, pos)
         return -1
       }
+      this.desyncCounted = false
       this.lineFrame(buf, pos, lf)
       return lf + 1
     }
@@ -200,46 +208,58 @@ export class Framer {
    * frame. An LF byte is never inside a multi-byte UTF-8 sequence, so the cut points are safe.
    */
   private lineFrames(buf: Buffer, pos: number): number {
-    if (this.nulTrailer) {
-      const t = this.findTrailer(buf, pos)
-      if (t < 0) return this.unfinishedLine(buf, pos)
-      this.lineFrame(buf, pos, t)
-      return t + 1
+    if (!this.trailerKnown) {
+      this.detectTrailer(buf, pos)
+      if (!this.trailerKnown) return this.unfinishedLine(buf, pos)
     }
+    if (this.nulTrailer) return this.nulFrames(buf, pos)
     const last = buf.lastIndexOf(LF)
     if (last < pos) return this.unfinishedLine(buf, pos)
     const text = buf.toString('utf8', pos, last)
-    // One JS char is at most 3 UTF-8 bytes (surrogate pairs: 2 chars for 4 bytes), so only lines
-    // longer than max/3 chars can be over the byte limit and need their bytes counted.
-    const maybeLong = this.max / 3
+    // A decoded line is at most 3 bytes per UTF-16 unit (an invalid sequence of up to 3 bytes
+    // decodes to one U+FFFD), so only lines over max/3 units can exceed the byte limit; those are
+    // measured again on the raw bytes (max/4 keeps a margin).
+    const maybeLong = this.max / 4
     let s = 0
+    let line = 0
+    // Byte offset of the start of line number `cursorLine`, advanced only for long lines.
+    let cursorLine = 0
+    let cursorByte = pos
     const n = text.length
     while (s <= n) {
       let e = text.indexOf('\n', s)
       if (e < 0) e = n
-      let stop = e
-      if (stop > s && text.charCodeAt(stop - 1) === 13) stop--
-      if (stop > s) {
-        if (stop - s > maybeLong) this.longLine(text.slice(s, stop))
-        else this.out.frame(s === 0 && stop === n ? text : text.slice(s, stop), false)
+      if (e - s > maybeLong) {
+        while (cursorLine < line) {
+          cursorByte = buf.indexOf(LF, cursorByte) + 1
+          cursorLine++
+        }
+        this.lineFrame(buf, cursorByte, buf.indexOf(LF, cursorByte))
+      } else {
+        let stop = e
+        if (stop > s && text.charCodeAt(stop - 1) === 13) stop--
+        if (stop > s) this.out.frame(s === 0 && stop === n ? text : text.slice(s, stop), false)
       }
       s = e + 1
+      line++
     }
     return last + 1
   }
 
-  private longLine(line: string): void {
-    const bytes = Buffer.byteLength(line)
-    if (bytes <= this.max) {
-      this.out.frame(line, false)
-      return
+  /** NUL-or-LF trailers: each trailer's next position is searched once per chunk, not per frame. */
+  private nulFrames(buf: Buffer, pos: number): number {
+    const len = buf.length
+    let lf = buf.indexOf(LF, pos)
+    let nul = buf.indexOf(NUL, pos)
+    while (pos < len) {
+      if (lf >= 0 && lf < pos) lf = buf.indexOf(LF, pos)
+      if (nul >= 0 && nul < pos) nul = buf.indexOf(NUL, pos)
+      const t = lf < 0 ? nul : nul < 0 ? lf : Math.min(lf, nul)
+      if (t < 0) return this.unfinishedLine(buf, pos)
+      this.lineFrame(buf, pos, t)
+      pos = t + 1
     }
-    if (this.drop) {
-      this.out.drop('oversize')
-      return
-    }
-    const b = Buffer.from(line)
-    this.emitTruncated(b, 0, this.max)
+    return pos
   }
 
   private lineFrame(buf: Buffer, pos: number, t: number): void {

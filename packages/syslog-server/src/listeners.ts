@@ -240,7 +240,9 @@ async function openStream(addr: ListenAddress, o: ListenerOptions, deliver: Deli
       framer.push(chunk)
       pass()
     })
+    let ended = false
     socket.on('end', () => {
+      ended = true
       origin = { receivedAt: Date.now(), transport, sourceAddress, sourcePort, listener: addr.url }
       truncatedOrigin = undefined
       framer.end()
@@ -248,6 +250,8 @@ async function openStream(addr: ListenAddress, o: ListenerOptions, deliver: Deli
     })
     socket.on('error', (err) => error(counters, (err as NodeJS.ErrnoException).code ?? 'BEER_ERR_SOCKET'))
     socket.on('close', () => {
+      // A reset or a destroy skips 'end': what was half received is lost, and counted.
+      if (!ended && framer.buffered > 0) drop(counters, 'incomplete_frame')
       counters.connections_open--
       sockets.delete(socket)
       framers.delete(socket)

@@ -152,3 +152,43 @@ test('ignores empty lines between frames', () => {
   c.framer.push(Buffer.from('\n\n<13>a\n\r\n\n<13>b\n'))
   assert.deepEqual(c.texts(), ['<13>a', '<13>b'])
 })
+
+test('decides NUL framing on the first trailer seen, however the first chunk is cut', () => {
+  const msgs = Array.from({ length: 5 }, (_, i) => `<13>Nov 27 10:00:00 host app: message ${i}`)
+  const bytes = Buffer.from(msgs.join('\0') + '\0')
+  for (const r of everySplit(bytes)) assert.deepEqual(r, msgs)
+})
+
+test('measures long lines in raw bytes, so invalid UTF-8 is not counted three times', () => {
+  const c = collect({ maxMessageSize: 1000, oversize: 'drop' })
+  const line = Buffer.concat([Buffer.from('<13>Nov 27 10:00:00 host app: '), Buffer.alloc(900, 0xff), Buffer.from('\n<13>next\n')])
+  c.framer.push(Buffer.concat([Buffer.from('<13>first\n'), line]))
+  assert.equal(c.frames.length, 3)
+  assert.equal(c.frames[1]!.truncated, false)
+  assert.equal(c.frames[2]!.text, '<13>next')
+  assert.deepEqual(c.drops, [])
+})
+
+test('cuts a long line with invalid UTF-8 at the byte limit, in the middle of a chunk', () => {
+  const c = collect({ maxMessageSize: 100 })
+  c.framer.push(Buffer.concat([Buffer.from('<13>a\n<13>b\n'), Buffer.alloc(300, 0x61), Buffer.from('\n<13>c\n')]))
+  assert.deepEqual(c.frames.map((f) => [f.text.length, f.truncated]), [[5, false], [5, false], [100, true], [5, false]])
+})
+
+test('counts a desync once however the rest of the line arrives', () => {
+  const c = collect()
+  c.framer.push(Buffer.from('5 <13>a'))
+  c.framer.push(Buffer.from('garbage without lf'))
+  for (let i = 0; i < 10; i++) c.framer.push(Buffer.from('x'))
+  c.framer.push(Buffer.from('\n'))
+  assert.deepEqual(c.errors, ['BEER_ERR_FRAMING_DESYNC'])
+  assert.deepEqual(c.texts(), ['<13>a', 'garbage without lfxxxxxxxxxx'])
+})
+
+test('reads every frame of large chunks once NUL framing is chosen, LF trailers included', () => {
+  const c = collect()
+  c.framer.push(Buffer.from('<13>x\0'))
+  const chunk = Buffer.from('a\n'.repeat(32768))
+  for (let i = 0; i < 20; i++) c.framer.push(chunk)
+  assert.equal(c.frames.length, 1 + 20 * 32768)
+})
