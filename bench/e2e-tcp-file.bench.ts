@@ -4,6 +4,7 @@
 //
 //   cd bench && node --import tsx e2e-tcp-file.bench.ts [--count 1000000] [--only beer|rsyslog]
 //     [--runs 3] [--connections 4] [--timeout 120] [--beer-main <path to main.js>] [--cpu-prof <dir>]
+//     [--beer-runtime <path to node, bun or deno binary>]
 //     [--no-record]
 //
 // What is measured, per receiver:
@@ -60,6 +61,7 @@ const { values: opts } = parseArgs({
     timeout: { type: 'string', default: '120' },
     runs: { type: 'string', default: '3' },
     'beer-main': { type: 'string' },
+    'beer-runtime': { type: 'string' },
     'cpu-prof': { type: 'string' },
     'no-record': { type: 'boolean', default: false },
   },
@@ -297,14 +299,14 @@ function beerReceiver(): Receiver {
         ? undefined
         : `${shown} not found: build it first (\`npm run build\` at the repo root), or pass --beer-main <path>`,
     describe: () => [
-      `beer: \`node ${nodeArgs.join(' ')}${nodeArgs.length ? ' ' : ''}${shown}\` (Node ${process.version}, commit ${
+      `beer: \`${opts['beer-runtime'] ? path.basename(opts['beer-runtime']) : 'node'} ${nodeArgs.join(' ')}${nodeArgs.length ? ' ' : ''}${shown}\` (Node ${process.version}, commit ${
         commit || 'unknown'
       }) with \`BEER_LISTEN=tcp://127.0.0.1:<port>\` and \`BEER_OUT=<tmp>/events.ndjson\`; stopped with SIGTERM (drains, flushes, exits).`,
     ],
     async start(dir, port, outPath) {
       if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true })
       const child = track(
-        spawn(process.execPath, [...nodeArgs, main], {
+        spawn(opts['beer-runtime'] ?? process.execPath, [...nodeArgs, main], {
           cwd: dir,
           env: { ...process.env, BEER_LISTEN: `tcp://127.0.0.1:${port}`, BEER_OUT: outPath },
           stdio: ['ignore', 'pipe', 'pipe'],
