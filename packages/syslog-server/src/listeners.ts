@@ -80,14 +80,7 @@ async function openUdp(addr: ListenAddress, o: ListenerOptions, deliver: Deliver
     send(b)
   }
   const send = (b: SyslogMessage[]): void => {
-    let r: void | Promise<void>
-    try {
-      r = deliver(b)
-    } catch (err) {
-      error(counters, (err as { code?: string }).code ?? 'BEER_ERR_DELIVER')
-      drop(counters, 'pipeline_error', b.length)
-      return
-    }
+    const r = handOver(deliver, b, counters)
     if (r) {
       congested = r.then(() => {
         congested = undefined
@@ -210,14 +203,7 @@ async function openStream(addr: ListenAddress, o: ListenerOptions, deliver: Deli
       const b = batch
       batch = []
       counters.received_events += b.length
-      let r: void | Promise<void>
-      try {
-        r = deliver(b)
-      } catch (err) {
-        error(counters, (err as { code?: string }).code ?? 'BEER_ERR_DELIVER')
-        drop(counters, 'pipeline_error', b.length)
-        return
-      }
+      const r = handOver(deliver, b, counters)
       if (r) {
         // TCP has flow control: stop reading and let the sender's window fill up.
         socket.pause()
@@ -324,6 +310,16 @@ async function openStream(addr: ListenAddress, o: ListenerOptions, deliver: Deli
         } catch {}
       }
     },
+  }
+}
+
+/** Passes a batch on; a pipeline that refuses it (while stopping) costs the batch, counted. */
+function handOver(deliver: Deliver, batch: SyslogMessage[], counters: ListenerCounters): void | Promise<void> {
+  try {
+    return deliver(batch)
+  } catch (err) {
+    error(counters, (err as { code?: string }).code ?? 'BEER_ERR_DELIVER')
+    drop(counters, 'pipeline_error', batch.length)
   }
 }
 
