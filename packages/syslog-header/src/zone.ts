@@ -1,0 +1,128 @@
+import { DAY_MS, daysFromCivil } from './civil-time.ts'
+
+/**
+ * The zone that timestamps without one (RFC 3164 §4.1.2) are read in. A fixed offset is applied
+ * directly; an IANA zone asks Intl once per quarter hour of time seen and remembers the answer,
+ * so the per-message cost is a comparison, not an Intl call.
+ */
+export interface Zone {
+  /** Offset in ms (local = UTC + offset) when the zone is fixed; NaN for an IANA zone. */
+  readonly fixed: number
+  readonly format: Intl.DateTimeFormat | null
+  readonly cache: Map<number, number>
+  lastBucket: number
+  lastOffset: number
+}
+
+// Every real offset change happens on a quarter hour of UTC.
+const BUCKET_MS = 900_000
+const CACHE_LIMIT = 4096
+
+export const UTC_ZONE: Zone = fixedZone(0)
+
+function fixedZone(offsetMs: number): Zone {
+  return { fixed: offsetMs, format: null, cache: new Map(), lastBucket: Number.NaN, lastOffset: 0 }
+}
+
+const zones = new Map<string, Zone>()
+let lastName: string | undefined
+let lastZone: Zone = UTC_ZONE
+
+/**
+ * The zone for a `HeaderOptions.timezone` value: 'UTC' (default), 'local', a fixed offset
+ * ('+02:00', '-0530', 'Z') or an IANA name. A name Intl does not know reads as UTC.
+ */
+export function zoneFor(name: string | undefined): Zone {
+  if (name === lastName) return lastZone
+  let zone = name === undefined ? UTC_ZONE : zones.get(name)
+  if (zone === undefined) {
+    zone = resolveZone(name!)
+    zones.set(name!, zone)
+  }
+  lastName = name
+  lastZone = zone
+  return zone
+}
+
+function resolveZone(name: string): Zone {
+  const upper = name.trim().toUpperCase()
+  if (upper === '' || upper === 'UTC' || upper === 'Z' || upper === 'GMT' || upper === 'ETC/UTC') return UTC_ZONE
+  const fixed = /^([+-])(\d{2}):?(\d{2})?$/.exec(upper)
+  if (fixed) {
+    const minutes = Number(fixed[2]) * 60 + Number(fixed[3] ?? 0)
+    return minutes > 24 * 60 ? UTC_ZONE : fixedZone((fixed[1] === '-' ? -minutes : minutes) * 60_000)
+  }
+  let iana = name.trim()
+  try {
+    if (upper === 'LOCAL') {
+      iana = new Intl.DateTimeFormat().resolvedOptions().timeZone
+      // Containers mostly run in UTC: keep the fixed-offset fast path for them.
+      if (iana === 'UTC' || iana === 'Etc/UTC' || iana === 'Etc/GMT') return UTC_ZONE
+    }
+    const format = new Intl.DateTimeFormat('en-US', {
+      timeZone: iana,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
+    return { fixed: Number.NaN, format, cache: new Map(), lastBucket: Number.NaN, lastOffset: 0 }
+  } catch {
+    return UTC_ZONE
+  }
+}
+
+/** The zone's offset (ms, local = UTC + offset) at an instant. */
+export function offsetAt(zone: Zone, utc: number): number {
+  if (zone.format === null) return zone.fixed
+  const bucket = Math.floor(utc / BUCKET_MS)
+  if (bucket === zone.lastBucket) return zone.lastOffset
+  let offset = zone.cache.get(bucket)
+  if (offset === undefined) {
+    offset = intlOffset(zone.format, bucket * BUCKET_MS)
+    if (zone.cache.size >= CACHE_LIMIT) zone.cache.clear()
+    zone.cache.set(bucket, offset)
+  }
+  zone.lastBucket = bucket
+  zone.lastOffset = offset
+  return offset
+}
+
+function intlOffset(format: Intl.DateTimeFormat, utc: number): number {
+  let year = 1970
+  let month = 1
+  let day = 1
+  let hour = 0
+  let minute = 0
+  let second = 0
+  try {
+    for (const part of format.formatToParts(utc)) {
+      switch (part.type) {
+        case 'year': year = Number(part.value); break
+        case 'month': month = Number(part.value); break
+        case 'day': day = Number(part.value); break
+        case 'hour': hour = Number(part.value) % 24; break
+        case 'minute': minute = Number(part.value); break
+        case 'second': second = Number(part.value); break
+      }
+    }
+  } catch {
+    return 0
+  }
+  const local = daysFromCivil(year, month, day) * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000
+  const offset = local - utc
+  return Number.isFinite(offset) ? offset : 0
+}
+
+/**
+ * The instant of a wall-clock time in the zone (`local` is that wall clock read as if it were
+ * UTC). In a DST gap or overlap this picks the offset in force just before the change.
+ */
+export function localToUtc(zone: Zone, local: number): number {
+  if (zone.format === null) return local - zone.fixed
+  const guess = local - offsetAt(zone, local)
+  return local - offsetAt(zone, guess)
+}
