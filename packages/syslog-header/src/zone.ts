@@ -126,3 +126,20 @@ export function localToUtc(zone: Zone, local: number): number {
   const guess = local - offsetAt(zone, local)
   return local - offsetAt(zone, guess)
 }
+
+/**
+ * Whether `zoneFor` understands `name` rather than falling back to UTC, so that a configuration
+ * can be refused at start-up instead of timestamps silently shifting.
+ */
+export function isKnownTimezone(name: string): boolean {
+  const upper = name.trim().toUpperCase()
+  if (['', 'UTC', 'Z', 'GMT', 'ETC/UTC', 'LOCAL'].includes(upper)) return true
+  const fixed = /^([+-])(\d{2}):?(\d{2})?$/.exec(upper)
+  if (fixed) return Number(fixed[2]) * 60 + Number(fixed[3] ?? 0) <= 24 * 60 && Number(fixed[3] ?? 0) < 60
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name.trim() })
+    return true
+  } catch {
+    return false
+  }
+}

@@ -2,6 +2,7 @@ import { BeerError, isDescriptor } from '@beer/core'
 import type { ModuleDescriptor, PlacementOptions, Logger } from '@beer/core'
 import { createPipeline, consoleLogger } from '@beer/pipeline'
 import type { CommandAnswer, ModuleStatus, Pipeline, StageEntry } from '@beer/pipeline'
+import { isKnownTimezone } from '@beer/syslog-header'
 import type { SyslogMessage } from '@beer/syslog-header'
 import { parseListenUrl } from './listen-url.ts'
 import { openListener } from './listeners.ts'
@@ -136,6 +137,12 @@ async function startServer(
     udpReceiveBufferSize: positive(options.udpReceiveBufferSize, 8 * 1024 * 1024, 'udpReceiveBufferSize'),
     udpBacklog: positive(options.udpBacklog, 65536, 'udpBacklog'),
     drainTimeout: positive(options.drainTimeout, 2000, 'drainTimeout'),
+  }
+  if (options.timezone !== undefined && !isKnownTimezone(options.timezone)) {
+    throw new BeerError(
+      'BEER_ERR_OPTION',
+      `timezone: '${options.timezone}' is not 'UTC', 'local', an offset such as '+02:00', or an IANA zone name such as 'Europe/Zurich'`,
+    )
   }
   if (listenerOptions.oversize !== 'truncate' && listenerOptions.oversize !== 'drop') {
     throw new BeerError('BEER_ERR_OPTION', `oversize: '${String(options.oversize)}' is not 'truncate' or 'drop'`)

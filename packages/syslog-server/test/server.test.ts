@@ -232,6 +232,10 @@ test('a listener URL that cannot work is refused with a clear error before anyth
     syslog({ listen: 'tcp://::1:514', handleSignals: false, logger: quiet }).start(),
     (e: { code: string }) => e.code === 'BEER_ERR_LISTEN_URL',
   )
+  await assert.rejects(
+    syslog({ listen: 'udp://127.0.0.1:0', timezone: 'Mars/Olympus', handleSignals: false, logger: quiet }).start(),
+    (e: { code: string; message: string }) => e.code === 'BEER_ERR_OPTION' && e.message.includes('Mars/Olympus'),
+  )
   const s = await start('busy', { listen: 'tcp://127.0.0.1:0' })
   await assert.rejects(
     syslog({ listen: s.addresses[0]!, handleSignals: false, logger: quiet }).start(),
