@@ -28,6 +28,11 @@ export interface PipelineOptions {
   maxHops?: number
   /** A sink may have this many writes in flight before push() asks the caller to wait. Default 2. */
   maxPendingWrites?: number
+  /**
+   * How long stop() waits (ms) for sinks' writes in flight before closing them anyway, so a sink
+   * stuck on a failing disk or an unreachable server cannot keep the process from exiting. Default 10000.
+   */
+  stopTimeout?: number
   logger?: (scope: string) => Logger
 }
 
@@ -79,6 +84,7 @@ type EmittedEvent = { event: LogEvent; emitter: Slot<Analyzer> }
 export function createPipeline(options: PipelineOptions): Pipeline {
   const maxHops = options.maxHops ?? 4
   const maxPending = options.maxPendingWrites ?? 2
+  const stopTimeout = options.stopTimeout ?? 10_000
   const makeLogger = options.logger ?? consoleLogger
   const entries: StageEntry[] = []
   const take = <K extends ModuleKind>(list: StageEntry<K>[] | undefined, kind: K): StageEntry<K>[] => {
@@ -106,6 +112,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   let started = false
   let stopped = false
   const emitted: EmittedEvent[] = []
+  let pushing = false
+  let drainScheduled = false
   const log = makeLogger('pipeline')
 
   async function build<K extends ModuleKind>(entry: StageEntry<K>): Promise<Slot<never>> {
@@ -151,6 +159,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     ev.beer = { ...ev.beer, emitter: from.name, causes: ids, hops }
     from.metrics.sent_events++
     emitted.push({ event: ev, emitter: from })
+    // An analyzer may emit from a timer (a window closing): its events must not wait for the
+    // next received message.
+    if (!pushing && !drainScheduled && !stopped) {
+      drainScheduled = true
+      queueMicrotask(() => {
+        drainScheduled = false
+        if (!stopped) drainEmitted()
+      })
+    }
   }
 
   function parseOne(input: unknown, out: LogEvent[]): void {
@@ -164,10 +181,14 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         countError(p.metrics, 'BEER_ERR_PARSER_ISMINE_THREW')
         continue
       }
-      if (!mine) continue
+      if (mine !== true) {
+        if (mine !== false) refuseAsync(p, mine)
+        continue
+      }
       p.metrics.received_events++
       try {
         const r = p.module.parse(input)
+        if (isThenable(r)) throw asyncError(p, r)
         const n = collect(r, out)
         p.metrics.sent_events += n
         if (n === 0) countDrop(p.metrics, 'parser_returned_nothing')
@@ -210,7 +231,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       e.metrics.received_events += events.length
       for (let i = 0; i < events.length; i++) {
         try {
-          e.module.enrich(events[i]!)
+          const r: unknown = e.module.enrich(events[i]!)
+          if (r !== undefined) refuseAsync(e, r)
         } catch (err) {
           countError(e.metrics, toPlainError(err).code)
         }
@@ -221,6 +243,21 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   function writeAll(events: LogEvent[], skip: Slot<Analyzer> | undefined): void {
     if (events.length === 0) return
+    // Analyzers see a batch before the sinks store it, so that a cause gets its `event.id` (given
+    // when an analyzer points at it) before it is written.
+    for (let j = 0; j < analyzers.length; j++) {
+      const a = analyzers[j]!
+      if (a === skip) continue
+      for (let i = 0; i < events.length; i++) {
+        a.metrics.received_events++
+        try {
+          const r: unknown = a.module.analyze(events[i]!)
+          if (r !== undefined) refuseAsync(a, r)
+        } catch (err) {
+          countError(a.metrics, toPlainError(err).code)
+        }
+      }
+    }
     for (let j = 0; j < sinks.length; j++) {
       const s = sinks[j]!
       s.metrics.received_events += events.length
@@ -232,7 +269,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         countDrop(s.metrics, 'sink_error', events.length)
         continue
       }
-      if (r && typeof (r as Promise<void>).then === 'function') {
+      if (isThenable(r)) {
         s.pending++
         const n = events.length
         ;(r as Promise<void>).then(
@@ -243,18 +280,21 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         s.metrics.sent_events += events.length
       }
     }
-    for (let j = 0; j < analyzers.length; j++) {
-      const a = analyzers[j]!
-      if (a === skip) continue
-      for (let i = 0; i < events.length; i++) {
-        a.metrics.received_events++
-        try {
-          a.module.analyze(events[i]!)
-        } catch (err) {
-          countError(a.metrics, toPlainError(err).code)
-        }
-      }
-    }
+  }
+
+  /**
+   * Enrichers and analyzers are synchronous. One that returns a promise (an async method) would
+   * otherwise fail unseen or crash the process on rejection: count it and keep its rejection.
+   */
+  function refuseAsync(slot: Slot<unknown>, value: unknown): void {
+    if (!isThenable(value)) return
+    countError(slot.metrics, 'BEER_ERR_MODULE_ASYNC')
+    ;(value as Promise<unknown>).then(undefined, (err: unknown) => countError(slot.metrics, toPlainError(err).code))
+  }
+
+  function asyncError(slot: Slot<unknown>, value: unknown): BeerError {
+    ;(value as Promise<unknown>).then(undefined, () => {})
+    return new BeerError('BEER_ERR_MODULE_ASYNC', `${slot.name}: parse() returned a promise; parsers are synchronous`)
   }
 
   function settle(s: Slot<Sink>, n: number, err: unknown): void {
@@ -277,10 +317,17 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // Analyzer events re-enter enrich and handlers, never back to their emitter; the hop count
     // set in emit() bounds any loop between analyzers.
     while (emitted.length) {
-      const { event, emitter } = emitted.shift()!
-      const batch = [event]
-      enrichAll(batch)
-      writeAll(batch, emitter)
+      const round = emitted.splice(0, emitted.length)
+      const byEmitter = new Map<Slot<Analyzer>, LogEvent[]>()
+      for (const { event, emitter } of round) {
+        const list = byEmitter.get(emitter)
+        if (list) list.push(event)
+        else byEmitter.set(emitter, [event])
+      }
+      for (const [emitter, batch] of byEmitter) {
+        enrichAll(batch)
+        writeAll(batch, emitter)
+      }
     }
   }
 
@@ -298,19 +345,23 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     async start() {
       if (started) return
       started = true
+      const built: Slot<never>[] = []
+      const stage = async <K extends ModuleKind>(list: StageEntry<K>[]): Promise<Slot<never>[]> => {
+        const results = await Promise.allSettled(list.map(build))
+        for (const r of results) if (r.status === 'fulfilled') built.push(r.value)
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+        if (failed) throw failed.reason
+        return results.map((r) => (r as PromiseFulfilledResult<Slot<never>>).value)
+      }
       try {
-        parsers = await Promise.all(parserEntries.map(build))
-        fallback = fallbackEntry ? await build(fallbackEntry) : undefined
-        enrichers = await Promise.all(enricherEntries.map(build))
-        sinks = await Promise.all(sinkEntries.map(build))
-        analyzers = await Promise.all(analyzerEntries.map(build))
+        parsers = await stage(parserEntries)
+        fallback = fallbackEntry ? (await stage([fallbackEntry]))[0] : undefined
+        enrichers = await stage(enricherEntries)
+        sinks = await stage(sinkEntries)
+        analyzers = await stage(analyzerEntries)
       } catch (err) {
-        // Close what was built so a failed start leaves no open file or socket behind.
-        await Promise.allSettled(
-          [...parsers, ...(fallback ? [fallback] : []), ...enrichers, ...sinks, ...analyzers].map((s) =>
-            (s.module as Lifecycle)?.close?.(),
-          ),
-        )
+        // Close what was built so a failed start leaves no open file, socket or timer behind.
+        await Promise.allSettled(built.map((s) => (s.module as Lifecycle).close?.()))
         throw err
       }
       all = [...parsers, ...(fallback ? [fallback] : []), ...enrichers, ...analyzers, ...sinks]
@@ -325,11 +376,16 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       }
       own.received_events += inputs.length
       const events: LogEvent[] = []
-      for (let i = 0; i < inputs.length; i++) parseOne(inputs[i], events)
-      enrichAll(events)
-      writeAll(events, undefined)
-      own.sent_events += events.length
-      if (emitted.length) drainEmitted()
+      pushing = true
+      try {
+        for (let i = 0; i < inputs.length; i++) parseOne(inputs[i], events)
+        enrichAll(events)
+        writeAll(events, undefined)
+        own.sent_events += events.length
+        if (emitted.length) drainEmitted()
+      } finally {
+        pushing = false
+      }
       return congestion()
     },
 
@@ -394,11 +450,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         }
         if (emitted.length) drainEmitted()
       }
-      await Promise.all(
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), stopTimeout)
+      })
+      const drained = Promise.all(
         sinks.map(async (s) => {
           while (s.pending > 0) await new Promise<void>((r) => s.waiters.push(r))
         }),
       )
+      if ((await Promise.race([drained, timedOut])) === 'timeout') {
+        const stuck = sinks.filter((s) => s.pending > 0).map((s) => s.name)
+        log.error(`${stuck.join(', ')}: writes still in flight after ${stopTimeout} ms; closing anyway`)
+      }
+      clearTimeout(timer)
       for (const slot of all) {
         try {
           await slot.module.close?.()
@@ -409,6 +474,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
   }
   return pipeline
+}
+
+function isThenable(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
 }
 
 function collect(r: LogEvent | LogEvent[] | null | undefined, out: LogEvent[]): number {

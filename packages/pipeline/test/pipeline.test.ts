@@ -11,6 +11,11 @@ import {
   tagger,
   throwingIsMine,
   watcher,
+  asyncEnricher,
+  asyncParser,
+  delayedWatcher,
+  stuckSink,
+  brokenSink,
 } from './fixtures/modules.ts'
 
 const quiet = () => ({ info() {}, warn() {}, error() {} })
@@ -230,4 +235,72 @@ test('push after stop is refused with a clear error', async () => {
   await p.start()
   await p.stop()
   assert.throws(() => p.push(inputs('late')), (e: { code: string }) => e.code === 'BEER_ERR_PIPELINE_NOT_RUNNING')
+})
+
+test('a module that wrongly returns promises is counted, and its rejection does not crash the process', async () => {
+  const p = createPipeline({
+    parsers: [{ descriptor: asyncParser() }],
+    fallback: { descriptor: catchAll() },
+    enrichers: [{ descriptor: asyncEnricher() }],
+    sinks: [{ descriptor: memorySink('async') }],
+    logger: quiet,
+  })
+  await p.start()
+  p.push(inputs('reject', 'async line'))
+  await new Promise((r) => setTimeout(r, 20))
+  const status = p.status()
+  await p.stop()
+  assert.deepEqual(seen.async!.map((e) => [e.message, e.parser]), [['reject', 'plain'], ['async line', 'plain']])
+  assert.equal(status.find((s) => s.name === 'async-enricher')!.metrics.errors.BEER_ERR_MODULE_ASYNC, 2)
+  assert.equal(status.find((s) => s.name === 'async-parser')!.metrics.errors.BEER_ERR_MODULE_ASYNC, 1)
+})
+
+test('an alert emitted from a timer reaches the sinks without waiting for the next input', async () => {
+  const p = createPipeline({
+    fallback: { descriptor: catchAll() },
+    sinks: [{ descriptor: memorySink('timer') }],
+    analyzers: [{ descriptor: delayedWatcher() }],
+    logger: quiet,
+  })
+  await p.start()
+  p.push(inputs('trigger'))
+  await new Promise((r) => setTimeout(r, 60))
+  const written = seen.timer!.map((e) => e.message)
+  await p.stop()
+  assert.deepEqual(written, ['trigger', 'late alert'])
+})
+
+test('the cause an alert points at is stored with the id the alert names', async () => {
+  const p = createPipeline({
+    fallback: { descriptor: catchAll() },
+    sinks: [{ descriptor: memorySink('ids') }],
+    analyzers: [{ descriptor: watcher('bad') }],
+    logger: quiet,
+  })
+  await p.start()
+  p.push(inputs('bad thing'))
+  await p.stop()
+  const [cause, alert] = seen.ids!
+  // The sink received the cause after the analyzer gave it its id.
+  assert.equal(typeof cause!.event!.id, 'string')
+  assert.deepEqual(alert!.beer!.causes, [cause!.event!.id])
+})
+
+test('stop() gives up on a sink whose writes never finish, after the stop timeout, and closes it', async () => {
+  const p = createPipeline({ fallback: { descriptor: catchAll() }, sinks: [{ descriptor: stuckSink() }], stopTimeout: 100, logger: quiet })
+  await p.start()
+  p.push(inputs('x'))
+  log.length = 0
+  await p.stop()
+  assert.deepEqual(log, ['close stuck'])
+})
+
+test('a failed start closes the modules that did build', async () => {
+  const p = createPipeline({
+    sinks: [{ descriptor: memorySink('built') }, { descriptor: brokenSink() }],
+    logger: quiet,
+  })
+  log.length = 0
+  await assert.rejects(p.start(), (e: { code: string }) => e.code === 'BEER_ERR_TEST_OPEN')
+  assert.deepEqual(log, ['close built'])
 })

@@ -152,7 +152,8 @@ async function openUdp(addr: ListenAddress, o: ListenerOptions, deliver: Deliver
     async stop() {
       flush()
       await new Promise<void>((resolve) => socket.close(() => resolve()))
-      if (congested) await congested
+      // The backlog goes out batch by batch as the pipeline makes room; wait for all of it.
+      while (congested) await congested
     },
   }
 }
@@ -172,7 +173,10 @@ async function openStream(addr: ListenAddress, o: ListenerOptions, deliver: Deli
   const counters = newCounters()
   const transport: Transport = addr.protocol === 'tls' ? 'tls' : addr.protocol === 'unix' ? 'unix' : 'tcp'
   const sockets = new Set<net.Socket>()
-  const framers = new Map<net.Socket, Framer>()
+  /** Per open connection: frames what is left, passes it on and marks the connection ended. */
+  const finishers = new Map<net.Socket, () => void>()
+  /** Every accepted socket, also TLS ones still in their handshake, so stop() can close them. */
+  const raw = new Set<net.Socket>()
 
   const onConnection = (socket: net.Socket): void => {
     counters.connections_open++
@@ -197,7 +201,6 @@ async function openStream(addr: ListenAddress, o: ListenerOptions, deliver: Deli
         error(counters, code)
       },
     })
-    framers.set(socket, framer)
     const pass = (): void => {
       if (batch.length === 0) return
       const b = batch
@@ -205,9 +208,15 @@ async function openStream(addr: ListenAddress, o: ListenerOptions, deliver: Deli
       counters.received_events += b.length
       const r = handOver(deliver, b, counters)
       if (r) {
-        // TCP has flow control: stop reading and let the sender's window fill up.
+        // TCP has flow control: stop reading and let the sender's window fill up. A sender
+        // waiting on us is not idle, so the idle timer rests meanwhile.
         socket.pause()
-        r.then(() => socket.resume())
+        socket.setTimeout(0)
+        r.then(() => {
+          if (socket.destroyed) return
+          socket.setTimeout(o.idleTimeout)
+          socket.resume()
+        })
       }
     }
     socket.setTimeout(o.idleTimeout)
@@ -227,20 +236,23 @@ async function openStream(addr: ListenAddress, o: ListenerOptions, deliver: Deli
       pass()
     })
     let ended = false
-    socket.on('end', () => {
+    const finish = (): void => {
+      if (ended) return
       ended = true
       origin = { receivedAt: Date.now(), transport, sourceAddress, sourcePort, listener: addr.url }
       truncatedOrigin = undefined
       framer.end()
       pass()
-    })
+    }
+    finishers.set(socket, finish)
+    socket.on('end', finish)
     socket.on('error', (err) => error(counters, (err as NodeJS.ErrnoException).code ?? 'BEER_ERR_SOCKET'))
     socket.on('close', () => {
       // A reset or a destroy skips 'end': what was half received is lost, and counted.
       if (!ended && framer.buffered > 0) drop(counters, 'incomplete_frame')
       counters.connections_open--
       sockets.delete(socket)
-      framers.delete(socket)
+      finishers.delete(socket)
     })
   }
 
@@ -254,6 +266,8 @@ async function openStream(addr: ListenAddress, o: ListenerOptions, deliver: Deli
     const t = o.tls
     const mode = t.clientCertificate ?? 'none'
     const secure: tls.TlsOptions = {
+      // A client that connects and never completes its handshake holds a connection slot.
+      handshakeTimeout: Math.min(o.idleTimeout, 10_000),
       cert: pem(t.cert, 'cert'),
       key: pem(t.key, 'key'),
       requestCert: mode !== 'none',
@@ -275,11 +289,15 @@ async function openStream(addr: ListenAddress, o: ListenerOptions, deliver: Deli
   } else {
     server = net.createServer(onConnection)
   }
+  server.on('connection', (socket: net.Socket) => {
+    raw.add(socket)
+    socket.once('close', () => raw.delete(socket))
+  })
   server.maxConnections = o.maxConnections
   server.on('drop', () => drop(counters, 'connection_limit'))
   server.on('error', (err) => error(counters, (err as NodeJS.ErrnoException).code ?? 'BEER_ERR_SERVER'))
 
-  if (addr.protocol === 'unix') removeStaleSocket(addr)
+  if (addr.protocol === 'unix') await removeStaleSocket(addr)
   await listen(server, addr)
   if (addr.protocol === 'unix') chmodSync(addr.path, o.unixSocketMode)
   const bound = server.address()
@@ -297,10 +315,8 @@ async function openStream(addr: ListenAddress, o: ListenerOptions, deliver: Deli
       // Half-close our side: senders see the end, and what they already sent is still read.
       for (const s of sockets) s.end()
       const deadline = setTimeout(() => {
-        for (const s of sockets) {
-          framers.get(s)?.end()
-          s.destroy()
-        }
+        for (const s of sockets) finishers.get(s)?.()
+        for (const s of raw) s.destroy()
       }, o.drainTimeout)
       await closed
       clearTimeout(deadline)
@@ -336,11 +352,32 @@ function listen(server: net.Server, addr: ListenAddress): Promise<void> {
   })
 }
 
-function removeStaleSocket(addr: ListenAddress): void {
-  // A socket file left by a process that died keeps listen() from working; a regular file with
-  // that name is somebody's data and is left alone.
+/**
+ * A socket file left by a process that died keeps listen() from working, so it is removed; one
+ * that a live process still accepts on is not ours to take, and a regular file of that name is
+ * somebody's data: both are left alone (listen() then fails with a clear error).
+ */
+async function removeStaleSocket(addr: ListenAddress): Promise<void> {
   try {
-    if (statSync(addr.path).isSocket()) unlinkSync(addr.path)
+    if (!statSync(addr.path).isSocket()) return
+  } catch {
+    return
+  }
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = net.connect({ path: addr.path })
+    probe.once('connect', () => {
+      probe.destroy()
+      resolve(true)
+    })
+    probe.once('error', () => resolve(false))
+  })
+  if (alive) {
+    throw new BeerError('BEER_ERR_LISTEN', `cannot listen on '${addr.url}': another program already listens there`, {
+      url: addr.url,
+    })
+  }
+  try {
+    unlinkSync(addr.path)
   } catch {}
 }
 

@@ -255,3 +255,59 @@ test('status answers with per-listener counters and per-module metrics', async (
   assert.equal(a.modules.find((m) => m.name === 'syslog')!.metrics.sent_events, 2)
   assert.equal(a.modules.find((m) => m.name === 'memory-status')!.metrics.sent_events, 2)
 })
+
+test('refuses to take over a Unix socket another server is listening on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'beer-unix-'))
+  const path = join(dir, 'syslog.sock')
+  const first = await start('unix-first', { listen: `unix://${path}` })
+  await assert.rejects(
+    syslog({ listen: `unix://${path}`, handleSignals: false, logger: quiet }).start(),
+    (e: { code: string }) => e.code === 'BEER_ERR_LISTEN',
+  )
+  await sendTcp({ path }, ['<13>Nov 27 10:00:00 host app: still mine\n'])
+  const [e] = await waitFor('unix-first', 1)
+  assert.equal(e!.message, 'still mine')
+  await first.stop()
+})
+
+test('stop() keeps the last unterminated frame of a connection that stays open past the drain timeout', async () => {
+  const s = await start('half-open', { listen: 'tcp://127.0.0.1:0', drainTimeout: 100 })
+  const c = net.connect({ port: portOf(s.addresses[0]!), host: '127.0.0.1', allowHalfOpen: true })
+  c.on('error', () => {})
+  await new Promise((r) => c.once('connect', r))
+  c.write('<13>Nov 27 10:00:00 host app: first\n<13>Nov 27 10:00:00 host app: last without newline')
+  await waitFor('half-open', 1)
+  await s.stop()
+  c.destroy()
+  assert.deepEqual(received['half-open']!.map((e) => e.message), ['first', 'last without newline'])
+})
+
+test('stop() does not wait for a TLS client that never finishes its handshake', async () => {
+  const s = await start('tls-stall', {
+    listen: 'tls://127.0.0.1:0',
+    tls: { cert: pems.cert, key: pems.key },
+    drainTimeout: 100,
+  })
+  const c = net.connect({ port: portOf(s.addresses[0]!), host: '127.0.0.1' })
+  c.on('error', () => {})
+  await new Promise((r) => c.once('connect', r))
+  const t0 = Date.now()
+  await s.stop()
+  c.destroy()
+  assert.ok(Date.now() - t0 < 3000, `stopped in ${Date.now() - t0} ms`)
+})
+
+test('UDP messages held while the pipeline is congested are all delivered by stop()', async () => {
+  const s = await start('udp-backlog', { listen: 'udp://127.0.0.1:0' }, 30)
+  const n = 400
+  for (let i = 0; i < n; i += 20) {
+    await sendUdp(s.addresses[0]!, Array.from({ length: 20 }, (_, k) => `<13>Nov 27 10:00:00 host app: backlog ${i + k}`))
+    await new Promise((r) => setTimeout(r, 2))
+  }
+  await new Promise((r) => setTimeout(r, 50))
+  const [l] = s.listeners()
+  await s.stop()
+  assert.equal(l!.dropped_events.queue_full ?? 0, 0)
+  assert.equal(received['udp-backlog']!.length, l!.received_events)
+  assert.equal(l!.received_events, n)
+})
