@@ -21,6 +21,11 @@ function pidOf(procid: string): number {
   return v
 }
 
+// Messages of one connection share their source: the last address string is remembered.
+let lastAddr = ''
+let lastPort = -1
+let lastSource = ''
+
 function sourceAddress(msg: SyslogMessage): string {
   if (msg.transport === 'unix') {
     const l = msg.listener
@@ -29,8 +34,12 @@ function sourceAddress(msg: SyslogMessage): string {
   const a = msg.sourceAddress
   if (a === '') return ''
   if (!(msg.sourcePort > 0)) return a
+  if (a === lastAddr && msg.sourcePort === lastPort) return lastSource
+  lastAddr = a
+  lastPort = msg.sourcePort
   // RFC 3986 §3.2.2: an IPv6 literal in brackets before ':port'.
-  return (a.includes(':') ? '[' + a + ']' : a) + ':' + msg.sourcePort
+  lastSource = (a.includes(':') ? '[' + a + ']' : a) + ':' + msg.sourcePort
+  return lastSource
 }
 
 // The messages of one read share `receivedAt`, and header timestamps have one-second resolution
