@@ -1,9 +1,10 @@
 import { syslog } from '@beer/syslog-server'
 import { file } from '@beer/sink-file'
 
-const listen = process.env.BEER_LISTEN?.split(',') ?? ['udp://127.0.0.1:5514', 'tcp://127.0.0.1:5514']
-const out = process.env.BEER_OUT ?? './data/events.ndjson'
+const env = process.env
+const listen = env.BEER_LISTEN?.split(',') ?? ['udp://127.0.0.1:5514', 'tcp://127.0.0.1:5514']
+const out = env.BEER_OUT ?? './data/events.ndjson'
+const control = env.BEER_CONTROL ?? './data/beer.sock'
 
-const server = await syslog({ listen }).to(file({ path: out })).start()
-
-console.log(`beer listening on ${server.addresses.join(', ')}; events to ${out}`)
+const server = await syslog({ listen, control, metrics: env.BEER_METRICS }).to(file({ path: out })).start()
+console.log(`beer listening on ${server.addresses.join(', ')}; events to ${out}; control socket ${control}`)

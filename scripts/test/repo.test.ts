@@ -22,9 +22,9 @@ function sourceFiles(dir: string): string[] {
   })
 }
 
-test('package names follow @beer/<role>-<noun>', () => {
+test('package names follow @beer/<role>-<noun>, besides the runtime\'s own core, pipeline, control and cli', () => {
   for (const { json } of packages) {
-    assert.match(json.name, /^@beer\/(core|pipeline|[a-z]+-[a-z0-9-]+)$/, json.name)
+    assert.match(json.name, /^@beer\/(core|pipeline|control|cli|[a-z]+-[a-z0-9-]+)$/, json.name)
   }
 })
 

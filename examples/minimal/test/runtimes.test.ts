@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { findBun, findDeno } from '../../../scripts/runtimes.mjs'
+import { controlRequest } from '@beer/control'
 import { octetCounted, sendTcp, sendUdp } from '../../../packages/syslog-server/test/fixtures/clients.ts'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
@@ -94,6 +95,7 @@ async function roundTrip(t: TestContext, launch: Exclude<Launch, { missing: stri
       ...process.env,
       BEER_LISTEN: `udp://127.0.0.1:${udpPort},tcp://127.0.0.1:${tcpPort}`,
       BEER_OUT: out,
+      BEER_CONTROL: join(dir, 'beer.sock'),
       // No update checks or crash reports over a network the test does not need.
       DENO_NO_UPDATE_CHECK: '1',
       DO_NOT_TRACK: '1',
@@ -132,6 +134,12 @@ async function roundTrip(t: TestContext, launch: Exclude<Launch, { missing: stri
     const messages = readEvents(out).map((e) => e.message)
     return messages.includes(`udp ${udpId}`) && messages.includes(`tcp ${tcpId}`) ? true : undefined
   }, () => `${output()}\n--- ${out}\n${existsSync(out) ? readFileSync(out, 'utf8') : '(absent)'}`)
+
+  // The control socket answers on this runtime too, with the listeners' counters.
+  const reply = await controlRequest(join(dir, 'beer.sock'), { id: 1, command: 'status' })
+  assert.ok(reply.ok && 'status' in reply, `status over the control socket\n${JSON.stringify(reply)}\n${output()}`)
+  const listeners = (reply.status as { listeners: { received_events: number }[] }).listeners
+  assert.deepEqual(listeners.map((l) => l.received_events), [1, 1])
 
   child.kill('SIGTERM')
   const stopped = await until('exit after SIGTERM', 15_000, () => exit, output)

@@ -41,6 +41,10 @@ export interface ModuleStatus {
   kind: ModuleKind | 'pipeline'
   placement: 'inline'
   uptimeMs: number
+  /** Times the module was restarted; inline modules are never restarted. */
+  restarts: number
+  /** Batches handed to the module and not yet done (a sink's writes in flight). */
+  queueDepth: number
   metrics: ModuleMetrics
   answer?: unknown
 }
@@ -423,13 +427,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     status() {
       const now = Date.now()
       return [
-        { name: 'pipeline', kind: 'pipeline', placement: 'inline', uptimeMs: now - startedAt, metrics: own },
+        { name: 'pipeline', kind: 'pipeline', placement: 'inline', uptimeMs: now - startedAt, restarts: 0, queueDepth: 0, metrics: own },
         ...all.map(
           (s): ModuleStatus => ({
             name: s.name,
             kind: s.kind,
             placement: 'inline',
             uptimeMs: now - s.startedAt,
+            restarts: 0,
+            queueDepth: s.pending,
             metrics: s.metrics,
           }),
         ),

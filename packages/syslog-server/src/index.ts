@@ -1,5 +1,5 @@
 export { syslog } from './syslog.ts'
-export type { SyslogOptions, SyslogBuilder, SyslogServer, ListenerStatus } from './syslog.ts'
+export type { SyslogOptions, SyslogBuilder, SyslogServer, ListenerStatus, ProcessStatus, ServerStatus } from './syslog.ts'
 export type { TlsOptions } from './listeners.ts'
 export type { OversizePolicy } from './framing.ts'
 export { plainSyslog } from './plain.ts'

@@ -1,6 +1,10 @@
 import { BeerError, isDescriptor } from '@beer/core'
 import type { ModuleDescriptor, PlacementOptions, Logger } from '@beer/core'
 import { createPipeline, consoleLogger } from '@beer/pipeline'
+import { controlServer } from '@beer/control'
+import type { ControlServer } from '@beer/control'
+import { metricsServer } from '@beer/metrics-http'
+import type { MetricsServer } from '@beer/metrics-http'
 import type { CommandAnswer, ModuleStatus, Pipeline, StageEntry } from '@beer/pipeline'
 import { isKnownTimezone } from '@beer/syslog-header'
 import type { SyslogMessage } from '@beer/syslog-header'
@@ -38,6 +42,18 @@ export interface SyslogOptions {
   drainTimeout?: number
   /** Analyzer events further than this from a received message are dropped. Default 4. */
   maxHops?: number
+  /**
+   * Path of the local control socket (mode 0600) that the `beer` CLI talks to: `beer status`,
+   * `beer rotate`, `beer top`. Off when not given.
+   */
+  control?: string
+  /**
+   * 'host:port' of an HTTP endpoint with `/metrics` (Prometheus text format) and `/health`.
+   * Loopback only unless `metricsAllowRemote`. Off when not given.
+   */
+  metrics?: string
+  /** Let the metrics endpoint listen on a non-loopback address. Default false. */
+  metricsAllowRemote?: boolean
   /** Stop cleanly on SIGINT and SIGTERM, then exit 0. Default true. */
   handleSignals?: boolean
   logger?: (scope: string) => Logger
@@ -48,14 +64,34 @@ export interface ListenerStatus extends ListenerCounters {
   address: string
 }
 
+/** The collector process's own figures; every module of this version runs inside it. */
+export interface ProcessStatus {
+  pid: number
+  uptimeMs: number
+  cpuUserMs: number
+  cpuSystemMs: number
+  rssBytes: number
+  heapUsedBytes: number
+}
+
+export interface ServerStatus {
+  listeners: ListenerStatus[]
+  modules: ModuleStatus[]
+  process: ProcessStatus
+}
+
 /** A running syslog server and its pipeline. */
 export interface SyslogServer {
   /** The URLs actually bound, in the order given (port 0 resolved). */
   readonly addresses: string[]
+  /** The control socket's path and the metrics endpoint's URL, when enabled. */
+  readonly endpoints: { control?: string; metrics?: string }
   listeners(): ListenerStatus[]
-  status(): { listeners: ListenerStatus[]; modules: ModuleStatus[] }
+  status(): ServerStatus
   /** Broadcasts a command (`status`, `rotate`, `reset`, `flush`, or a module's own). */
   command(name: string, args?: unknown, target?: string): Promise<CommandAnswer[]>
+  /** False once stopping: what `/health` reports. */
+  healthy(): boolean
   /** Stops accepting, lets connections finish, drains the pipeline, flushes and closes every module. */
   stop(): Promise<void>
   /** Settles when the server has stopped, whoever stopped it. */
@@ -173,6 +209,21 @@ async function startServer(
     throw err
   }
 
+  const processStatus = (): ProcessStatus => {
+    const cpu = process.cpuUsage()
+    const mem = process.memoryUsage()
+    return {
+      pid: process.pid,
+      uptimeMs: Math.round(process.uptime() * 1000),
+      cpuUserMs: Math.round(cpu.user / 1000),
+      cpuSystemMs: Math.round(cpu.system / 1000),
+      rssBytes: mem.rss,
+      heapUsedBytes: mem.heapUsed,
+    }
+  }
+
+  let control: ControlServer | undefined
+  let metrics: MetricsServer | undefined
   let stopping: Promise<void> | undefined
   let resolveStopped!: () => void
   const stopped = new Promise<void>((r) => (resolveStopped = r))
@@ -181,25 +232,42 @@ async function startServer(
 
   const server: SyslogServer = {
     addresses: listeners.map((l) => l.address),
+    endpoints: {},
     listeners: listenerStatus,
-    status: () => ({ listeners: listenerStatus(), modules: pipeline.status() }),
+    status: () => ({ listeners: listenerStatus(), modules: pipeline.status(), process: processStatus() }),
     async command(name, args, target) {
       if (name === 'status' && target === undefined) {
         const answers = await pipeline.command(name, args)
-        return [{ module: 'syslog', answer: { listeners: listenerStatus(), modules: pipeline.status() } }, ...answers]
+        return [{ module: 'syslog', answer: server.status() }, ...answers]
       }
       return pipeline.command(name, args, target)
     },
+    healthy: () => stopping === undefined,
     stop() {
       stopping ??= (async () => {
         await Promise.allSettled(listeners.map((l) => l.stop()))
         await pipeline.stop()
+        await Promise.allSettled([control?.close(), metrics?.close()])
         removeSignalHandlers()
         resolveStopped()
       })()
       return stopping
     },
     stopped,
+  }
+
+  try {
+    if (options.control !== undefined) {
+      control = await controlServer(server, { path: options.control })
+      server.endpoints.control = control.path
+    }
+    if (options.metrics !== undefined) {
+      metrics = await metricsServer(server, { listen: options.metrics, allowRemote: options.metricsAllowRemote === true })
+      server.endpoints.metrics = metrics.url
+    }
+  } catch (err) {
+    await server.stop()
+    throw err
   }
 
   let signals = 0

@@ -2,7 +2,7 @@ import { test, before, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import tls from 'node:tls'
-import { mkdtempSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generate } from 'selfsigned'
@@ -310,4 +310,25 @@ test('UDP messages held while the pipeline is congested are all delivered by sto
   assert.equal(l!.dropped_events.queue_full ?? 0, 0)
   assert.equal(received['udp-backlog']!.length, l!.received_events)
   assert.equal(l!.received_events, n)
+})
+
+test('answers status and commands over the control socket and serves Prometheus metrics', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'beer-control-'))
+  const control = join(dir, 'beer.sock')
+  const s = await start('endpoints', { listen: 'udp://127.0.0.1:0', control, metrics: '127.0.0.1:0' })
+  assert.equal(s.endpoints.control, control)
+  assert.equal(statSync(control).mode & 0o777, 0o600)
+  await sendUdp(s.addresses[0]!, ['<13>Nov 27 10:00:00 host app: counted'])
+  await waitFor('endpoints', 1)
+  const { controlRequest } = await import('@beer/control')
+  const reply = await controlRequest(control, { id: 7, command: 'status' })
+  assert.ok(reply.ok && 'status' in reply)
+  const status = reply.status as { listeners: { received_events: number }[]; process: { pid: number } }
+  assert.equal(status.listeners[0]!.received_events, 1)
+  assert.equal(status.process.pid, process.pid)
+  const body = await (await fetch(`${s.endpoints.metrics}/metrics`)).text()
+  assert.match(body, /beer_received_events_total\{[^}]*component="memory-endpoints"[^}]*\} 1/)
+  assert.equal((await fetch(`${s.endpoints.metrics}/health`)).status, 200)
+  await s.stop()
+  assert.equal(existsSync(control), false, 'the control socket is removed on stop')
 })

@@ -1,0 +1,160 @@
+/** Turns a status object into the tables `beer status` and `beer top` print. */
+
+export interface Rates {
+  /** Events per second by row key (`module:<name>` or `listener:<url>`), from two snapshots. */
+  [key: string]: number
+}
+
+type Row = Record<string, unknown>
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
+const obj = (v: unknown): Row => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Row) : {})
+const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '-' : JSON.stringify(v))
+
+/** The modules and listeners of a status, whatever its exact shape: the server's object, or a bare module list. */
+export function sections(status: unknown): { modules: Row[]; listeners: Row[]; extra: Row } {
+  if (Array.isArray(status)) return { modules: status.map(obj), listeners: [], extra: {} }
+  const s = obj(status)
+  const { modules, listeners, ...extra } = s
+  return {
+    modules: Array.isArray(modules) ? modules.map(obj) : [],
+    listeners: Array.isArray(listeners) ? listeners.map(obj) : [],
+    extra,
+  }
+}
+
+/** Received-event counters by row key, for computing rates between snapshots. */
+export function counters(status: unknown): Record<string, number> {
+  const { modules, listeners } = sections(status)
+  const out: Record<string, number> = {}
+  for (const m of modules) {
+    const v = num(obj(m.metrics).received_events)
+    if (v !== undefined) out[`module:${text(m.name)}`] = v
+  }
+  for (const l of listeners) {
+    const v = num(l.received_events)
+    if (v !== undefined) out[`listener:${text(l.url)}`] = v
+  }
+  return out
+}
+
+/** Events per second between two counter snapshots taken `seconds` apart; a counter that went down (a reset) counts from zero. */
+export function rates(before: Record<string, number>, after: Record<string, number>, seconds: number): Rates {
+  const out: Rates = {}
+  if (seconds <= 0) return out
+  for (const [key, v] of Object.entries(after)) {
+    const prev = before[key]
+    if (prev === undefined) continue
+    out[key] = (v >= prev ? v - prev : v) / seconds
+  }
+  return out
+}
+
+/** The status as text: a table of modules, a table of listeners, then drop and error reasons. */
+export function renderStatus(status: unknown, rateOf?: Rates): string {
+  const { modules, listeners, extra } = sections(status)
+  const lines: string[] = []
+  const details: string[] = []
+  const withRate = rateOf !== undefined
+  const rate = (key: string): string => {
+    const r = rateOf?.[key]
+    return r === undefined ? '-' : r < 10 ? r.toFixed(1) : count(Math.round(r))
+  }
+
+  const mHead = ['MODULE', 'KIND', 'PLACEMENT', 'UPTIME', 'IN', 'OUT', ...(withRate ? ['EVENTS/S'] : []), 'ERRORS', 'DROPS']
+  const mRows = modules.map((m) => {
+    const metrics = obj(m.metrics)
+    const name = text(m.name)
+    detail(details, name, 'dropped', metrics.dropped_events)
+    detail(details, name, 'errors', metrics.errors)
+    return [
+      name,
+      text(m.kind),
+      text(m.placement),
+      duration(num(m.uptimeMs)),
+      count(num(metrics.received_events)),
+      count(num(metrics.sent_events)),
+      ...(withRate ? [rate(`module:${name}`)] : []),
+      count(total(metrics.errors)),
+      count(total(metrics.dropped_events)),
+    ]
+  })
+  lines.push(...table(mHead, mRows, 4))
+  if (modules.length === 0) lines.push('(no modules)')
+
+  if (listeners.length) {
+    const lHead = ['LISTENER', 'RECEIVED', 'BYTES', ...(withRate ? ['EVENTS/S'] : []), 'CONNECTIONS', 'ERRORS', 'DROPS']
+    const lRows = listeners.map((l) => {
+      const url = text(l.url)
+      detail(details, url, 'dropped', l.dropped_events)
+      detail(details, url, 'errors', l.errors)
+      const open = num(l.connections_open)
+      const all = num(l.connections_total)
+      return [
+        url,
+        count(num(l.received_events)),
+        bytes(num(l.received_bytes)),
+        ...(withRate ? [rate(`listener:${url}`)] : []),
+        open === undefined && all === undefined ? '-' : `${count(open)} open / ${count(all)}`,
+        count(total(l.errors)),
+        count(total(l.dropped_events)),
+      ]
+    })
+    lines.push('', ...table(lHead, lRows, 1))
+  }
+  if (details.length) lines.push('', ...details)
+  for (const [key, value] of Object.entries(extra)) lines.push('', `${key}: ${JSON.stringify(value)}`)
+  return lines.join('\n') + '\n'
+}
+
+function detail(out: string[], who: string, what: string, reasons: unknown): void {
+  const parts = Object.entries(obj(reasons)).filter(([, n]) => num(n) !== 0)
+  if (parts.length) out.push(`${who} ${what}: ${parts.map(([k, n]) => `${k}=${count(num(n))}`).join(', ')}`)
+}
+
+function total(reasons: unknown): number | undefined {
+  if (reasons === undefined) return undefined
+  let sum = 0
+  for (const n of Object.values(obj(reasons))) sum += num(n) ?? 0
+  return sum
+}
+
+/** Left-aligns the first `textColumns` columns and right-aligns the numbers after them. */
+function table(head: string[], rows: string[][], textColumns: number): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i < textColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd()
+  return [line(head), ...rows.map(line)]
+}
+
+export function count(n: number | undefined): string {
+  return n === undefined ? '-' : n.toLocaleString('en-US')
+}
+
+export function bytes(n: number | undefined): string {
+  if (n === undefined) return '-'
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let v = n
+  let u = 0
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024
+    u++
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`
+}
+
+export function duration(ms: number | undefined): string {
+  if (ms === undefined) return '-'
+  const s = Math.floor(ms / 1000)
+  const d = Math.floor(s / 86400)
+  const h = Math.floor((s % 86400) / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const pad = (x: number): string => String(x).padStart(2, '0')
+  if (d) return `${d}d${pad(h)}h`
+  if (h) return `${h}h${pad(m)}m`
+  if (m) return `${m}m${pad(s % 60)}s`
+  return `${s}s`
+}

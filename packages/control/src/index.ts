@@ -1,0 +1,5 @@
+export { controlServer } from './server.ts'
+export type { ControlServer, ControlServerOptions } from './server.ts'
+export { controlRequest } from './client.ts'
+export type { CommandAnswer, ControlHandler, ControlRequest, ControlResponse } from './protocol.ts'
+export { MAX_REQUEST_BYTES } from './protocol.ts'
