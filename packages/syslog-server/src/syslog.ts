@@ -270,13 +270,17 @@ async function startServer(
     throw err
   }
 
-  let signals = 0
+  let firstSignalAt = 0
   const onSignal = (signal: NodeJS.Signals): void => {
-    signals++
-    if (signals > 1) {
+    const now = Date.now()
+    if (firstSignalAt !== 0) {
+      // Ctrl-C reaches every process of the group, and `npm start` passes it on too: the same
+      // stop request often arrives twice at once. Only a later one means "do not wait".
+      if (now - firstSignalAt < 1000) return
       log.warn(`${signal} again: exiting without waiting for the drain`)
       process.exit(130)
     }
+    firstSignalAt = now
     log.info(`${signal}: stopping (draining connections, flushing sinks)`)
     server.stop().then(
       () => process.exit(0),
