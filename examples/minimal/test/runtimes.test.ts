@@ -8,15 +8,13 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import dgram from 'node:dgram'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { findBun, findDeno } from '../../../scripts/runtimes.mjs'
 import { controlRequest } from '@beer/control'
-import { octetCounted, sendTcp, sendUdp } from '../../../packages/syslog-server/test/fixtures/clients.ts'
+import { freePort, octetCounted, sendTcp, sendUdp, until } from '../../../packages/syslog-server/test/fixtures/clients.ts'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const inCI = process.env.CI === 'true'
@@ -47,32 +45,6 @@ after(() => {
   for (const child of children) child.kill('SIGKILL')
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
-
-async function freePort(kind: 'udp' | 'tcp'): Promise<number> {
-  if (kind === 'tcp') {
-    const server = net.createServer()
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
-    const { port } = server.address() as net.AddressInfo
-    await new Promise((resolve) => server.close(resolve))
-    return port
-  }
-  const socket = dgram.createSocket('udp4')
-  await new Promise<void>((resolve, reject) => socket.once('error', reject).bind(0, '127.0.0.1', resolve))
-  const { port } = socket.address()
-  await new Promise<void>((resolve) => socket.close(resolve))
-  return port
-}
-
-/** Resolves when `check` returns a value, rejects after `ms` with `what` and the child's output. */
-async function until<T>(what: string, ms: number, check: () => T | undefined, output: () => string): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${output()}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
 
 type LogEvent = { message?: string; host?: { hostname?: string }; log?: { syslog?: { hostname?: string }; source?: { address?: string } } }
 

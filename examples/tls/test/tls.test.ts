@@ -6,11 +6,10 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { sendTls } from '../../../packages/syslog-server/test/fixtures/clients.ts'
+import { freePort, sendTls, until } from '../../../packages/syslog-server/test/fixtures/clients.ts'
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
 const children = new Set<ChildProcess>()
@@ -20,29 +19,11 @@ after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
 
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-async function until<T>(what: string, ms: number, check: () => T | undefined, output: () => string): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${output()}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
-
 test('the TLS example makes a self-signed certificate, receives over TLS and stops cleanly on SIGTERM', { timeout: 60_000 }, async () => {
   assert.ok(existsSync(main), `${main} is built (npm run build)`)
   const dir = mkdtempSync(join(tmpdir(), 'beer-tls-example-'))
   dirs.push(dir)
-  const port = await freePort()
+  const port = await freePort('tcp')
   const out = join(dir, 'events.ndjson')
   const child = spawn(process.execPath, [main], {
     cwd: dir,
