@@ -143,9 +143,8 @@ function failure(err: unknown, socket: string): number {
     const cause = e.details?.cause
     process.stderr.write(
       `beer: cannot reach the control socket at ${socket} (${cause ? (CAUSES[cause] ?? cause) : e.message}).\n` +
-        'Is beer running with a control socket? Open one in main.ts with controlServer(server, { path }) from ' +
-        '@beer/control, then point this command at it with --socket <path> or BEER_CONTROL=<path> ' +
-        '(default ./data/beer.sock).\n',
+        "Is beer running with a control socket? Open one in main.ts with syslog({ control: './data/beer.sock' }), " +
+        'then point this command at it with --socket <path> or BEER_CONTROL=<path> (default ./data/beer.sock).\n',
     )
     return EXIT.unreachable
   }

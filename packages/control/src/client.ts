@@ -47,7 +47,8 @@ export function controlRequest(socketPath: string, request: ControlRequest, time
         } catch {
           continue
         }
-        if (response.id === id) return finish(undefined, response)
+        // The server answers a request it could not read at all (too long, not JSON) with id null.
+        if (response.id === id || (response.id === null && !response.ok)) return finish(undefined, response)
       }
     })
     socket.on('error', (err: NodeJS.ErrnoException) => {

@@ -57,6 +57,9 @@ export async function controlServer(handler: ControlHandler, options: ControlSer
   }
 }
 
+/** Unsent answers one connection may hold before it is closed. */
+const MAX_UNSENT_BYTES = 4 * 1024 * 1024
+
 function serve(socket: net.Socket, handler: ControlHandler, connections: Set<net.Socket>): void {
   connections.add(socket)
   socket.on('close', () => connections.delete(socket))
@@ -74,7 +77,19 @@ function serve(socket: net.Socket, handler: ControlHandler, connections: Set<net
       queue = queue
         .then(async () => {
           const response = await answer(line, handler)
-          if (socket.writable) socket.write(encode(response))
+          if (!socket.writable) return
+          // A request stays pending until its answer has left, so a client that never reads is
+          // paused by MAX_PENDING instead of filling our memory with answers it does not take.
+          if (!socket.write(encode(response))) {
+            if (socket.writableLength > MAX_UNSENT_BYTES) {
+              socket.destroy()
+              return
+            }
+            await new Promise<void>((resolve) => {
+              socket.once('drain', resolve)
+              socket.once('close', resolve)
+            })
+          }
         })
         .catch(() => {
           socket.destroy()

@@ -49,7 +49,21 @@ export function metricsServer(source: MetricsSource, options: MetricsServerOptio
     )
   }
 
-  const server = createServer((req, res) => answer(source, req, res))
+  const remote = options.allowRemote === true
+  const server = createServer((req, res) => {
+    // A web page in a local browser can reach loopback through DNS rebinding; it cannot make its
+    // Host header say localhost. Refusing other Host names keeps the figures on this machine.
+    if (!remote && !loopbackHost(req.headers.host)) {
+      return send(req, res, 403, 'text/plain; charset=utf-8', 'forbidden: use a loopback address such as 127.0.0.1\n')
+    }
+    answer(source, req, res)
+  })
+  // close() must not wait for a client that keeps a connection open without a complete request.
+  const sockets = new Set<import('node:net').Socket>()
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
   // Answers are small and fast; a client that opens a connection and sends nothing is let go.
   server.headersTimeout = 10_000
   server.requestTimeout = 10_000
@@ -77,13 +91,19 @@ export function metricsServer(source: MetricsSource, options: MetricsServerOptio
         close() {
           closing ??= new Promise<void>((done) => {
             server.close(() => done())
-            server.closeIdleConnections()
+            for (const socket of sockets) socket.destroy()
           })
           return closing
         },
       })
     })
   })
+}
+
+function loopbackHost(header: string | undefined): boolean {
+  if (header === undefined) return true
+  const host = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.replace(/:\d+$/, '')
+  return isLoopback(host)
 }
 
 function answer(source: MetricsSource, req: IncomingMessage, res: ServerResponse): void {

@@ -222,6 +222,13 @@ async function startServer(
     }
   }
 
+  // Declared before anything can call stop(), which removes them.
+  let onSignal: (signal: NodeJS.Signals) => void = () => {}
+  const removeSignalHandlers = (): void => {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+
   let control: ControlServer | undefined
   let metrics: MetricsServer | undefined
   let stopping: Promise<void> | undefined
@@ -271,7 +278,7 @@ async function startServer(
   }
 
   let firstSignalAt = 0
-  const onSignal = (signal: NodeJS.Signals): void => {
+  onSignal = (signal: NodeJS.Signals): void => {
     const now = Date.now()
     if (firstSignalAt !== 0) {
       // Ctrl-C reaches every process of the group, and `npm start` passes it on too: the same
@@ -290,10 +297,7 @@ async function startServer(
       },
     )
   }
-  const removeSignalHandlers = (): void => {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
-  }
+
   if (options.handleSignals !== false) {
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)

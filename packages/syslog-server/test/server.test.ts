@@ -332,3 +332,34 @@ test('answers status and commands over the control socket and serves Prometheus 
   await s.stop()
   assert.equal(existsSync(control), false, 'the control socket is removed on stop')
 })
+
+test('a second collector on the same control socket fails with the control error, not a crash', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'beer-control-'))
+  const control = join(dir, 'beer.sock')
+  await start('control-first', { listen: 'udp://127.0.0.1:0', control })
+  await assert.rejects(
+    syslog({ listen: 'udp://127.0.0.1:0', control, handleSignals: false, logger: quiet }).start(),
+    (e: { code: string }) => e.code === 'BEER_ERR_CONTROL_IN_USE',
+  )
+})
+
+test('stop() does not wait for an idle connection to the metrics endpoint, and foreign Host names are refused', async () => {
+  const s = await start('metrics-idle', { listen: 'udp://127.0.0.1:0', metrics: '127.0.0.1:0' })
+  const url = new URL(s.endpoints.metrics!)
+  const refused = await new Promise<string>((resolve) => {
+    const c = net.connect({ port: Number(url.port), host: '127.0.0.1' }, () =>
+      c.write('GET /metrics HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n'),
+    )
+    let text = ''
+    c.on('data', (d) => (text += d))
+    c.on('close', () => resolve(text))
+  })
+  assert.match(refused, /^HTTP\/1\.1 403/)
+  const idle = net.connect({ port: Number(url.port), host: '127.0.0.1' })
+  idle.on('error', () => {})
+  await new Promise((r) => idle.once('connect', r))
+  idle.write('GET /metr')
+  const t0 = Date.now()
+  await s.stop()
+  assert.ok(Date.now() - t0 < 3000, `stopped in ${Date.now() - t0} ms`)
+})
