@@ -103,7 +103,7 @@ describe('beer', () => {
     const r = await run(['--socket', missing, 'status'])
     assert.equal(r.code, 3)
     assert.ok(r.stderr.includes(`cannot reach the control socket at ${missing}`), r.stderr)
-    assert.match(r.stderr, /controlServer/)
+    assert.match(r.stderr, /syslog\(\{ control/)
     assert.match(r.stderr, /--socket <path> or BEER_CONTROL/)
     const viaEnv = await run(['rotate'], { BEER_CONTROL: missing })
     assert.equal(viaEnv.code, 3)
