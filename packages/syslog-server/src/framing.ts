@@ -67,11 +67,22 @@ export class Framer {
   }
 
   push(chunk: Buffer): void {
-    let buf = chunk
-    if (this.pending !== null) {
-      buf = Buffer.concat([this.pending, chunk])
-      this.pending = null
+    const pending = this.pending
+    if (pending === null) return this.consume(chunk)
+    this.pending = null
+    // Reads rarely end on a frame boundary. In line mode only the frame that straddles the two
+    // reads needs joining; the rest of the new read is framed where it lies, not copied.
+    if (this.mode === Mode.NonTransparent && this.trailerKnown && !this.nulTrailer && !this.skipLine && this.skip === 0) {
+      const lf = chunk.indexOf(LF)
+      if (lf >= 0) {
+        this.consume(Buffer.concat([pending, chunk.subarray(0, lf + 1)]))
+        return this.push(chunk.subarray(lf + 1))
+      }
     }
+    this.consume(Buffer.concat([pending, chunk]))
+  }
+
+  private consume(buf: Buffer): void {
     let pos = 0
     const len = buf.length
     while (pos < len) {

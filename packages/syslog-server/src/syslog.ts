@@ -245,7 +245,8 @@ async function startServer(
     async command(name, args, target) {
       if (name === 'status' && target === undefined) {
         const answers = await pipeline.command(name, args)
-        return [{ module: 'syslog', answer: server.status() }, ...answers]
+        // Named after the server, not 'syslog': that is the name of the plain-syslog parser module.
+        return [{ module: 'server', answer: server.status() }, ...answers]
       }
       return pipeline.command(name, args, target)
     },
