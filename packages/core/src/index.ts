@@ -10,6 +10,7 @@ export type {
   Logger,
   ModuleContext,
   Lifecycle,
+  Decoder,
   Parser,
   Enricher,
   Sink,

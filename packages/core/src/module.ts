@@ -1,6 +1,6 @@
 import type { LogEvent } from './event.ts'
 
-export type ModuleKind = 'parser' | 'enricher' | 'sink' | 'analyzer'
+export type ModuleKind = 'decoder' | 'parser' | 'enricher' | 'sink' | 'analyzer'
 
 /**
  * What a package's factory returns: a small cloneable description of a module, not the live
@@ -17,12 +17,17 @@ export interface ModuleDescriptor<K extends ModuleKind = ModuleKind, O = unknown
   options: O
 }
 
-/** Where a module runs. Only `inline` is implemented so far; see docs/architecture.md. */
+/** Where a module runs: the main thread, a worker thread, or a child process of its own. */
 export type Placement = 'inline' | 'worker' | 'process'
 
 export interface PlacementOptions {
   run?: Placement
+  /** Copies of a stateless module (worker or process placement); batches go round-robin. */
   instances?: number
+  /**
+   * Field path (`user.name`) of a stateful module's key: each value always reaches the same
+   * instance, so per-key state stays in one place and per-key order is kept.
+   */
   partitionBy?: string
 }
 
@@ -54,6 +59,16 @@ export interface Lifecycle {
   command?(name: string, args?: unknown): unknown
 }
 
+/**
+ * Turns what a listener received (a raw frame) into what parsers read (a syslog message). It runs
+ * where the parsers run, so a parser stage in worker threads also takes the header parse off the
+ * main thread.
+ */
+export interface Decoder extends Lifecycle {
+  /** Synchronous; `undefined` drops the input (counted as `decode_failed`). */
+  decode(input: unknown): unknown
+}
+
 /** Owns one product's message format. */
 export interface Parser<Input = unknown> extends Lifecycle {
   /** Cheap, pure, synchronous; never throws. */
@@ -71,6 +86,13 @@ export interface Enricher extends Lifecycle {
 export interface Sink extends Lifecycle {
   /** Called with a batch; a returned promise tells the runtime the sink is busy until it settles. */
   write(events: readonly LogEvent[]): void | Promise<void>
+  /**
+   * Optional fast path: the same batch as NDJSON text (one JSON event a line, each line ending in
+   * `\n`), called instead of write() when the runtime already holds the batch serialized (it came
+   * back from a worker or process and nothing changed it since), so it is not parsed and
+   * serialized again on the main thread.
+   */
+  writeNdjson?(text: string, count: number): void | Promise<void>
 }
 
 /** Keeps state and raises new events through `context.emit`. */
@@ -79,6 +101,7 @@ export interface Analyzer extends Lifecycle {
 }
 
 export interface ModuleByKind {
+  decoder: Decoder
   parser: Parser
   enricher: Enricher
   sink: Sink

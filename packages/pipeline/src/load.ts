@@ -28,21 +28,41 @@ export function validateEntry(entry: StageEntry, expected: ModuleKind | readonly
     )
   }
   assertCloneable(d.options, d.name)
-  const run = entry.placement?.run ?? 'inline'
-  if (run !== 'inline') {
-    throw new BeerError(
-      'BEER_ERR_PLACEMENT_UNSUPPORTED',
-      `${d.name}: run: '${run}' is not available in this version; use run: 'inline' (the default)`,
-      { module: d.name, run },
-    )
+  const p = entry.placement ?? {}
+  const run = p.run ?? 'inline'
+  if (run !== 'inline' && run !== 'worker' && run !== 'process') {
+    throw new BeerError('BEER_ERR_PLACEMENT', `${d.name}: run: '${String(run)}' is not 'inline', 'worker' or 'process'`, {
+      module: d.name,
+      run,
+    })
   }
-  const instances = entry.placement?.instances ?? 1
-  if (!Number.isInteger(instances) || instances !== 1) {
+  const instances = p.instances ?? 1
+  if (!Number.isInteger(instances) || instances < 1 || instances > 256) {
+    throw new BeerError('BEER_ERR_PLACEMENT', `${d.name}: instances: ${String(instances)} is not a whole number from 1 to 256`, {
+      module: d.name,
+      instances,
+    })
+  }
+  if (instances > 1 && run === 'inline') {
     throw new BeerError(
-      'BEER_ERR_PLACEMENT_UNSUPPORTED',
-      `${d.name}: instances: ${String(instances)} needs worker or process placement, not available in this version; remove it`,
+      'BEER_ERR_PLACEMENT',
+      `${d.name}: instances: ${instances} needs run: 'worker' or 'process'; inline there is one main thread to run on`,
       { module: d.name, instances },
     )
+  }
+  if (p.partitionBy !== undefined) {
+    if (typeof p.partitionBy !== 'string' || !/^[^.\s]+(\.[^.\s]+)*$/.test(p.partitionBy)) {
+      throw new BeerError('BEER_ERR_PLACEMENT', `${d.name}: partitionBy: expected a field path such as 'user.name', got ${JSON.stringify(p.partitionBy)}`, {
+        module: d.name,
+      })
+    }
+    if (d.kind === 'parser' || d.kind === 'decoder') {
+      throw new BeerError(
+        'BEER_ERR_PLACEMENT',
+        `${d.name}: partitionBy applies to enrichers, analyzers and sinks, which see events; a parser sees raw messages`,
+        { module: d.name },
+      )
+    }
   }
 }
 
@@ -70,7 +90,7 @@ export async function buildInline<K extends ModuleKind>(
     )
   }
   const live = (await factory(d.options, context)) as ModuleByKind[K]
-  const role = { parser: 'parse', enricher: 'enrich', sink: 'write', analyzer: 'analyze' }[d.kind]
+  const role = ({ decoder: 'decode', parser: 'parse', enricher: 'enrich', sink: 'write', analyzer: 'analyze' } as const)[d.kind as ModuleKind]
   if (live === null || typeof live !== 'object' || typeof (live as unknown as Record<string, unknown>)[role] !== 'function') {
     throw new BeerError(
       'BEER_ERR_MODULE_LOAD',

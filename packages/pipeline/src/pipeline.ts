@@ -1,6 +1,7 @@
 import { BeerError, toPlainError } from '@beer/core'
 import type {
   Analyzer,
+  Decoder,
   Enricher,
   Lifecycle,
   LogEvent,
@@ -8,18 +9,32 @@ import type {
   ModuleContext,
   ModuleKind,
   Parser,
+  Placement,
   Sink,
 } from '@beer/core'
+import { decodeEvents, encodeEvents } from './codec.ts'
+import { deadLetterWriter } from './dead-letter.ts'
 import { buildInline, validateEntry } from './load.ts'
 import type { StageEntry } from './load.ts'
 import { consoleLogger } from './logger.ts'
 import { countDrop, countError, newMetrics } from './metrics.ts'
 import type { ModuleMetrics } from './metrics.ts'
+import { addMetrics } from './remote/instance.ts'
+import type { RemoteInstance, SupervisionOptions, WorkResult } from './remote/instance.ts'
+import { RemotePool } from './remote/pool.ts'
+import type { HostedModule, InitMessage, Role } from './remote/protocol.ts'
+import { analyzeEvents, enrichEvents, idsGiven, isThenable, newSlot, parseInputs, stampEmitted } from './runners.ts'
+import type { ParseGroup, Slot } from './runners.ts'
 
 export interface PipelineOptions {
-  /** Parsers in order; the first whose isMine() claims an input parses it. */
+  /**
+   * Turns each pushed input into what parsers read (for syslog: the header parse). It runs where
+   * the parsers run, so parsers in workers take it off the main thread too.
+   */
+  decoder?: StageEntry<'decoder'>
+  /** Parsers in order; the first whose isMine() claims an input parses it. They share one placement. */
   parsers?: StageEntry<'parser'>[]
-  /** Takes every input no parser claimed (and inputs whose parser threw), so nothing is dropped. */
+  /** Takes every input no parser claimed (and inputs whose parser threw), so nothing is dropped. Runs with the parsers. */
   fallback?: StageEntry<'parser'>
   enrichers?: StageEntry<'enricher'>[]
   sinks?: StageEntry<'sink'>[]
@@ -28,25 +43,48 @@ export interface PipelineOptions {
   maxHops?: number
   /** A sink may have this many writes in flight before push() asks the caller to wait. Default 2. */
   maxPendingWrites?: number
+  /** Batches inside the pipeline (between push() and the last sink) before push() asks the caller to wait. Default 64. */
+  maxBatchesInFlight?: number
   /**
-   * How long stop() waits (ms) for sinks' writes in flight before closing them anyway, so a sink
-   * stuck on a failing disk or an unreachable server cannot keep the process from exiting. Default 10000.
+   * How long stop() waits (ms) for batches and sinks' writes in flight, and for each worker or
+   * process to flush and exit, before closing or killing them anyway. Default 10000.
    */
   stopTimeout?: number
+  /** Where events that crashed a module go, as NDJSON. Default `./data/dead-letter.ndjson`. */
+  deadLetter?: string
+  /** Supervision of worker and process modules; see docs/architecture.md. */
+  supervision?: Partial<Omit<SupervisionOptions, 'stopTimeout'>> & { heartbeatInterval?: number }
   logger?: (scope: string) => Logger
 }
 
 export interface ModuleStatus {
+  /** Unique in the pipeline; instances of a module are `name[0]`, `name[1]`, … */
   name: string
   kind: ModuleKind | 'pipeline'
-  placement: 'inline'
+  placement: Placement
+  /** The module's name without the instance suffix, and its instance. */
+  module?: string
+  instance?: number
+  /** For worker and process modules: starting, running, restarting, quarantined, stopping, stopped or failed. */
+  state?: string
   uptimeMs: number
-  /** Times the module was restarted; inline modules are never restarted. */
+  /** Times the module's worker or process was restarted. */
   restarts: number
-  /** Batches handed to the module and not yet done (a sink's writes in flight). */
+  /** Batches handed to the module and not yet done (a sink's writes in flight, a worker's unacknowledged batches). */
   queueDepth: number
+  /** Events received per second over the last second. */
+  eventsPerSec?: number
+  pid?: number
+  threadId?: number
+  /** Process modules: the child's CPU time and resident memory. */
+  cpuUserMs?: number
+  cpuSystemMs?: number
+  rssBytes?: number
+  /** Worker and process modules: heap in use and event-loop utilisation (0..1) over the last heartbeat. */
+  heapUsedBytes?: number
+  elu?: number
+  lastError?: { code: string; message: string }
   metrics: ModuleMetrics
-  answer?: unknown
 }
 
 export interface CommandAnswer {
@@ -56,40 +94,75 @@ export interface CommandAnswer {
 }
 
 export interface Pipeline {
-  /** Builds every module. Build errors (bad options, missing exports) reject here. */
+  /** Builds every module (starting workers and processes). Build errors reject here. */
   start(): Promise<void>
   /**
-   * Runs a batch of inputs through parse → enrich → handlers. Returns a promise only when a sink
-   * is congested: the caller should wait for it before pushing more (pause reads, or drop UDP).
+   * Runs a batch of inputs through parse → enrich → handlers. Returns a promise when the pipeline
+   * is full (too many batches in flight, or a sink congested): the caller should wait for it
+   * before pushing more (pause reads, or hold and then drop UDP).
    */
   push(inputs: readonly unknown[]): void | Promise<void>
-  /** True while a sink has more writes in flight than allowed. */
+  /** True while push() would ask the caller to wait. */
   readonly congested: boolean
   /** Broadcasts a command to every module (or the one named `target`); collects the answers. */
   command(name: string, args?: unknown, target?: string): Promise<CommandAnswer[]>
-  /** Per-module figures, the runtime's own first. */
+  /** Per-module (and per-instance) figures, the runtime's own first. */
   status(): ModuleStatus[]
-  /** Flushes every module and closes it; waits for sinks' pending writes. */
+  /** Drains the batches in flight, then flushes and stops every module, upstream first. */
   stop(): Promise<void>
 }
 
-interface Slot<M> {
-  name: string
-  kind: ModuleKind
-  module: M
-  metrics: ModuleMetrics
-  startedAt: number
+/** A batch on its way through the stages. Events are held as objects, as NDJSON text, or both. */
+interface Job {
+  seq: number
+  inputs: readonly unknown[] | undefined
+  events: LogEvent[] | undefined
+  text: string | undefined
+  count: number
+  /** The first stage with work for this job: 0 for received inputs, 1 for analyzer events. */
+  first: number
+  /** The analyzer that raised these events: they never go back to it. */
+  emitter: Handler | undefined
+}
+
+/** One module (inline) or one pool of workers or processes, at one stage. */
+type Handler =
+  | { where: 'inline'; slot: Slot<Analyzer> }
+  | { where: 'remote'; pool: RemotePool; name: string }
+
+interface SinkSlot extends Slot<Sink> {
   pending: number
   waiters: (() => void)[]
 }
 
-type EmittedEvent = { event: LogEvent; emitter: Slot<Analyzer> }
+interface Stage {
+  /** Does the stage's work for the job: synchronously, or by a promise when it went to a worker or process. */
+  run(job: Job): void | Promise<void>
+  /** Lowest seq that has not yet left this stage: jobs leave every stage in the order they were pushed. */
+  exitNext: number
+  waiting: Map<number, Job>
+}
 
 export function createPipeline(options: PipelineOptions): Pipeline {
   const maxHops = options.maxHops ?? 4
   const maxPending = options.maxPendingWrites ?? 2
+  const maxJobs = options.maxBatchesInFlight ?? 64
   const stopTimeout = options.stopTimeout ?? 10_000
   const makeLogger = options.logger ?? consoleLogger
+  const sup = options.supervision ?? {}
+  const supervision: SupervisionOptions = {
+    window: sup.window ?? 8,
+    heartbeatTimeout: sup.heartbeatTimeout ?? 10_000,
+    startTimeout: sup.startTimeout ?? 30_000,
+    stopTimeout,
+    commandTimeout: sup.commandTimeout ?? 10_000,
+    backoff: sup.backoff ?? 100,
+    maxBackoff: sup.maxBackoff ?? 30_000,
+    maxRestarts: sup.maxRestarts ?? 5,
+  }
+  const heartbeatInterval = sup.heartbeatInterval ?? 1000
+  const deadLetterPath = options.deadLetter ?? './data/dead-letter.ndjson'
+
   const entries: StageEntry[] = []
   const take = <K extends ModuleKind>(list: StageEntry<K>[] | undefined, kind: K): StageEntry<K>[] => {
     for (const e of list ?? []) validateEntry(e, kind)
@@ -97,217 +170,280 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return list ?? []
   }
   // Validation happens here, when the pipeline is built, not at the first message.
+  const decoderEntry = options.decoder ? take([options.decoder], 'decoder')[0] : undefined
   const parserEntries = take(options.parsers, 'parser')
   const fallbackEntry = options.fallback ? take([options.fallback], 'parser')[0] : undefined
   const enricherEntries = take(options.enrichers, 'enricher')
   const sinkEntries = take(options.sinks, 'sink')
   const analyzerEntries = take(options.analyzers, 'analyzer')
+  const parsePlacement = sharedParserPlacement(parserEntries)
   const names = uniqueNames(entries.map((e) => e.descriptor.name))
   const nameOf = new Map(entries.map((e, i) => [e, names[i]!]))
 
   const own = newMetrics()
   const startedAt = Date.now()
-  let parsers: Slot<Parser>[] = []
-  let fallback: Slot<Parser> | undefined
-  let enrichers: Slot<Enricher>[] = []
-  let sinks: Slot<Sink>[] = []
-  let analyzers: Slot<Analyzer>[] = []
-  let all: Slot<Lifecycle>[] = []
+  const log = makeLogger('pipeline')
+  const writeDeadLetter = deadLetterWriter(deadLetterPath)
+
+  /** Inline modules, for commands, status and stop. */
+  const inline: Slot<Lifecycle>[] = []
+  /** Worker and process pools, in stage order, with the hosted module names of instance 0. */
+  const pools: { pool: RemotePool; role: Role; placement: Placement; modules: { name: string; kind: ModuleKind }[] }[] = []
+  let group: ParseGroup | undefined
+  let parsePool: RemotePool | undefined
+  const enrichStages: ({ where: 'inline'; slot: Slot<Enricher> } | { where: 'remote'; pool: RemotePool })[] = []
+  const analyzers: Handler[] = []
+  const inlineSinks: SinkSlot[] = []
+  const remoteSinks: RemotePool[] = []
+  let stages: Stage[] = []
+  /** Jobs between the analyzers and the sinks. */
+  const analyzing = new Set<Job>()
+
   let started = false
   let stopped = false
-  const emitted: EmittedEvent[] = []
-  let pushing = false
-  let drainScheduled = false
-  const log = makeLogger('pipeline')
+  let nextSeq = 0
+  let active = 0
+  let roomWaiters: (() => void)[] = []
+  let idleWaiters: (() => void)[] = []
+  let emitted: { event: LogEvent; emitter: Handler }[] = []
+  let emitScheduled = false
+  let ticker: ReturnType<typeof setInterval> | undefined
+  const rateSamples = new Map<string, { at: number; received: number; rate: number }>()
 
-  async function build<K extends ModuleKind>(entry: StageEntry<K>): Promise<Slot<never>> {
+  // ---- building -------------------------------------------------------------------------------
+
+  async function buildSlot<K extends ModuleKind>(entry: StageEntry<K>): Promise<Slot<never>> {
     const name = nameOf.get(entry)!
-    const slot: Slot<unknown> = {
-      name,
-      kind: entry.descriptor.kind,
-      module: undefined,
-      metrics: newMetrics(),
-      startedAt: Date.now(),
-      pending: 0,
-      waiters: [],
-    }
+    const slot = newSlot<unknown>(name, entry.descriptor.kind, undefined)
+    const handler: Handler = { where: 'inline', slot: slot as Slot<Analyzer> }
     const context: ModuleContext = {
       name,
       instance: 0,
       log: makeLogger(name),
-      emit: (event, causes) => emit(slot as Slot<Analyzer>, event, causes),
+      emit: (event, causes) => emitInline(handler, event, causes),
     }
     slot.module = await buildInline(entry.descriptor, context)
+    inline.push(slot as Slot<Lifecycle>)
+    inlineHandlers.set(slot, handler)
     return slot as Slot<never>
   }
 
-  function emit(from: Slot<Analyzer>, event: LogEvent, causes?: readonly LogEvent[]): void {
-    if (from.kind !== 'analyzer') {
-      countError(from.metrics, 'BEER_ERR_EMIT_NOT_ANALYZER')
+  function hosted(entry: StageEntry, instance: number, instances: number): HostedModule {
+    const name = nameOf.get(entry)!
+    return { name: instances > 1 ? `${name}[${instance}]` : name, descriptor: entry.descriptor }
+  }
+
+  function makePool(role: Role, entry: StageEntry, modules: (i: number, n: number) => InitMessage['modules'], handler?: Handler): RemotePool {
+    const run = entry.placement!.run as 'worker' | 'process'
+    const n = entry.placement?.instances ?? 1
+    const inits: InitMessage[] = Array.from({ length: n }, (_, i) => ({ t: 'init', role, instance: i, modules: modules(i, n), maxHops }))
+    const label = role === 'parse' ? 'parse stage' : nameOf.get(entry)!
+    const pool = new RemotePool(run, inits, entry.placement?.partitionBy, supervision, (i) => ({
+      log: makeLogger(n > 1 ? `${label}[${i}]` : label),
+      onEmit: (text, count) => {
+        if (handler) emitRemote(handler, text, count)
+      },
+      deadLetter: (payload, error) => {
+        try {
+          writeDeadLetter(label, i, run, payload, error)
+        } catch (err) {
+          log.error(`cannot write the dead letters to ${deadLetterPath}: ${toPlainError(err).message}`)
+          countDrop(own, 'dead_letter_failed', payload.count)
+        }
+      },
+    }))
+    const first = inits[0]!.modules
+    const listed = [first.decoder, ...(first.parsers ?? []), first.fallback, first.module].filter((m): m is HostedModule => m !== undefined)
+    pools.push({ pool, role, placement: run, modules: listed.map((m) => ({ name: m.name.replace(/\[\d+\]$/, ''), kind: m.descriptor.kind })) })
+    return pool
+  }
+
+  async function build(): Promise<void> {
+    // The parse stage: decoder, parsers and fallback together, in the parsers' placement.
+    if (parsePlacement.run === 'inline') {
+      group = {
+        decoder: decoderEntry ? await buildSlot(decoderEntry) : undefined,
+        parsers: [],
+        fallback: undefined,
+        own,
+      }
+      for (const e of parserEntries) group.parsers.push(await buildSlot(e))
+      if (fallbackEntry) group.fallback = await buildSlot(fallbackEntry)
+    } else {
+      const lead = parserEntries[0]!
+      parsePool = makePool('parse', lead, (i, n) => {
+        const m: InitMessage['modules'] = { parsers: parserEntries.map((e) => hosted(e, i, n)) }
+        if (decoderEntry) m.decoder = hosted(decoderEntry, i, n)
+        if (fallbackEntry) m.fallback = hosted(fallbackEntry, i, n)
+        return m
+      })
+      await parsePool.start()
+    }
+    for (const e of enricherEntries) {
+      if (isInline(e)) enrichStages.push({ where: 'inline', slot: await buildSlot(e) })
+      else {
+        const pool = makePool('enrich', e, (i, n) => ({ module: hosted(e, i, n) }))
+        await pool.start()
+        enrichStages.push({ where: 'remote', pool })
+      }
+    }
+    for (const e of analyzerEntries) {
+      if (isInline(e)) {
+        const slot = await buildSlot(e)
+        // The handler made in buildSlot is the one emit() names as the emitter.
+        analyzers.push(inlineHandlers.get(slot)!)
+      } else {
+        const handler = { where: 'remote', name: nameOf.get(e)! } as Handler & { where: 'remote' }
+        const pool = makePool('analyze', e, (i, n) => ({ module: hosted(e, i, n) }), handler)
+        handler.pool = pool
+        await pool.start()
+        analyzers.push(handler)
+      }
+    }
+    for (const e of sinkEntries) {
+      if (isInline(e)) {
+        const slot = (await buildSlot(e)) as unknown as SinkSlot
+        slot.pending = 0
+        slot.waiters = []
+        inlineSinks.push(slot)
+      } else {
+        const pool = makePool('sink', e, (i, n) => ({ module: hosted(e, i, n) }))
+        await pool.start()
+        remoteSinks.push(pool)
+      }
+    }
+    const parseStage = (job: Job): void | Promise<void> => runParse(job)
+    // Sinks are a stage of their own after the analyzers: a job reaches them only once every
+    // earlier job has, so sinks store batches in the order they were pushed, alerts after their causes.
+    stages = [
+      parseStage,
+      ...enrichStages.map((s) => (job: Job) => runEnrich(s, job)),
+      (job: Job) => runAnalyzers(job),
+      (job: Job) => writeSinks(job),
+    ].map(
+      (run): Stage => ({ run, exitNext: 0, waiting: new Map() }),
+    )
+  }
+
+  // Inline analyzers are found again by their slot when they emit.
+  const inlineHandlers = new Map<Slot<unknown>, Handler>()
+
+  function isInline(e: StageEntry): boolean {
+    return (e.placement?.run ?? 'inline') === 'inline'
+  }
+
+  // ---- the stages ---------------------------------------------------------------------------------
+
+  function eventsOf(job: Job): LogEvent[] {
+    if (job.events === undefined) job.events = decodeEvents(job.text ?? '')
+    return job.events
+  }
+
+  function textOf(job: Job): string {
+    if (job.text === undefined) job.text = encodeEvents(job.events ?? [])
+    return job.text
+  }
+
+  function runParse(job: Job): void | Promise<void> {
+    if (job.first > 0) return
+    const inputs = job.inputs!
+    job.inputs = undefined
+    if (group) {
+      const out: LogEvent[] = []
+      parseInputs(group, inputs, out)
+      job.events = out
+      job.count = out.length
       return
     }
-    let hops = 0
-    const ids: string[] = []
-    for (const cause of causes ?? []) {
-      hops = Math.max(hops, cause.beer?.hops ?? 0)
-      ids.push(eventId(cause))
-    }
-    hops += 1
-    if (hops > maxHops) {
-      countDrop(from.metrics, 'hop_limit')
+    return parsePool!.submit({ inputs: inputs as unknown[], count: inputs.length }).then((r) => {
+      job.text = r.text ?? ''
+      job.count = r.count
+    })
+  }
+
+  function runEnrich(s: (typeof enrichStages)[number], job: Job): void | Promise<void> {
+    if (job.count === 0) return
+    if (s.where === 'inline') {
+      enrichEvents(s.slot, eventsOf(job))
+      // The enricher changed the objects: any text held is stale.
+      job.text = undefined
       return
     }
-    const ev = event
-    ev.event ??= {}
-    ev.event.kind ??= 'alert'
-    ev.beer = { ...ev.beer, emitter: from.name, causes: ids, hops }
-    from.metrics.sent_events++
-    emitted.push({ event: ev, emitter: from })
-    // An analyzer may emit from a timer (a window closing): its events must not wait for the
-    // next received message.
-    if (!pushing && !drainScheduled && !stopped) {
-      drainScheduled = true
-      queueMicrotask(() => {
-        drainScheduled = false
-        if (!stopped) drainEmitted()
+    return s.pool.submit({ text: textOf(job), count: job.count }).then((r) => {
+      job.text = r.text ?? ''
+      job.count = r.count
+      job.events = undefined
+    })
+  }
+
+  function runAnalyzers(job: Job): void | Promise<void> {
+    if (job.count === 0) return
+    analyzing.add(job)
+    // Analyzers see a batch before the sinks store it, so that a cause gets its `event.id` (given
+    // when an analyzer points at it) before it is written.
+    const before = idsGiven.count
+    let remote: Promise<WorkResult>[] | undefined
+    for (let j = 0; j < analyzers.length; j++) {
+      const a = analyzers[j]!
+      if (a === job.emitter) continue
+      if (a.where === 'inline') analyzeEvents(a.slot, eventsOf(job))
+      else (remote ??= []).push(a.pool.submit({ text: textOf(job), count: job.count }, job.events))
+    }
+    if (idsGiven.count !== before) {
+      // An id went to this batch or to one still on its way to the sinks: their text lacks it.
+      for (const j of analyzing) if (j.events !== undefined) j.text = undefined
+    }
+    flushEmitted()
+    if (remote) {
+      return Promise.all(remote).then((results) => {
+        for (const r of results) {
+          if (!r.ids) continue
+          const events = eventsOf(job)
+          for (const [i, id] of r.ids) {
+            const ev = events[i]
+            if (ev) (ev.event ??= {}).id ??= id
+          }
+          job.text = undefined
+        }
       })
     }
   }
 
-  function parseOne(input: unknown, out: LogEvent[]): void {
-    for (let i = 0; i < parsers.length; i++) {
-      const p = parsers[i]!
-      let mine = false
-      try {
-        mine = p.module.isMine(input)
-      } catch (err) {
-        // isMine must never throw; one that does is a bug in that parser, counted, not fatal.
-        countError(p.metrics, 'BEER_ERR_PARSER_ISMINE_THREW')
-        continue
-      }
-      if (mine !== true) {
-        if (mine !== false) refuseAsync(p, mine)
-        continue
-      }
-      p.metrics.received_events++
-      try {
-        const r = p.module.parse(input)
-        if (isThenable(r)) throw asyncError(p, r)
-        const n = collect(r, out)
-        p.metrics.sent_events += n
-        if (n === 0) countDrop(p.metrics, 'parser_returned_nothing')
-      } catch (err) {
-        const plain = toPlainError(err)
-        countError(p.metrics, plain.code)
-        runFallback(input, out, { parser: p.name, ...plain })
-      }
-      return
-    }
-    runFallback(input, out, undefined)
-  }
-
-  function runFallback(input: unknown, out: LogEvent[], failure: Record<string, unknown> | undefined): void {
-    if (!fallback) {
-      countDrop(own, failure ? 'parse_error' : 'unclaimed')
-      return
-    }
-    fallback.metrics.received_events++
-    try {
-      const before = out.length
-      const n = collect(fallback.module.parse(input), out)
-      fallback.metrics.sent_events += n
-      if (failure) {
-        for (let i = before; i < out.length; i++) {
-          const ev = out[i]!
-          ev.error = { code: failure.code, message: failure.message, type: failure.parser }
-          ev.tags = [...((ev.tags as string[] | undefined) ?? []), 'beer_parse_failure']
-        }
-      }
-    } catch (err) {
-      countError(fallback.metrics, toPlainError(err).code)
-      countDrop(own, 'fallback_error')
-    }
-  }
-
-  function enrichAll(events: LogEvent[]): void {
-    for (let j = 0; j < enrichers.length; j++) {
-      const e = enrichers[j]!
-      e.metrics.received_events += events.length
-      for (let i = 0; i < events.length; i++) {
-        try {
-          const r: unknown = e.module.enrich(events[i]!)
-          if (r !== undefined) refuseAsync(e, r)
-        } catch (err) {
-          countError(e.metrics, toPlainError(err).code)
-        }
-      }
-      e.metrics.sent_events += events.length
-    }
-  }
-
-  function writeAll(events: LogEvent[], skip: Slot<Analyzer> | undefined): void {
-    if (events.length === 0) return
-    // Analyzers see a batch before the sinks store it, so that a cause gets its `event.id` (given
-    // when an analyzer points at it) before it is written.
-    for (let j = 0; j < analyzers.length; j++) {
-      const a = analyzers[j]!
-      if (a === skip) continue
-      for (let i = 0; i < events.length; i++) {
-        a.metrics.received_events++
-        try {
-          const r: unknown = a.module.analyze(events[i]!)
-          if (r !== undefined) refuseAsync(a, r)
-        } catch (err) {
-          countError(a.metrics, toPlainError(err).code)
-        }
-      }
-    }
-    for (let j = 0; j < sinks.length; j++) {
-      const s = sinks[j]!
-      s.metrics.received_events += events.length
+  function writeSinks(job: Job): void | Promise<void> {
+    analyzing.delete(job)
+    if (job.count === 0) return
+    for (let j = 0; j < inlineSinks.length; j++) {
+      const s = inlineSinks[j]!
+      s.metrics.received_events += job.count
       let r: void | Promise<void>
       try {
-        r = s.module.write(events)
+        r = job.text !== undefined && s.module.writeNdjson ? s.module.writeNdjson(job.text, job.count) : s.module.write(eventsOf(job))
       } catch (err) {
         countError(s.metrics, toPlainError(err).code)
-        countDrop(s.metrics, 'sink_error', events.length)
+        countDrop(s.metrics, 'sink_error', job.count)
         continue
       }
       if (isThenable(r)) {
         s.pending++
-        const n = events.length
-        ;(r as Promise<void>).then(
+        const n = job.count
+        r.then(
           () => settle(s, n, undefined),
           (err: unknown) => settle(s, n, err),
         )
-      } else {
-        s.metrics.sent_events += events.length
-      }
+      } else s.metrics.sent_events += job.count
     }
+    if (remoteSinks.length === 0) return
+    const text = textOf(job)
+    return Promise.all(remoteSinks.map((p) => p.submit({ text, count: job.count }, job.events))).then(() => undefined)
   }
 
-  /**
-   * Enrichers and analyzers are synchronous. One that returns a promise (an async method) would
-   * otherwise fail unseen or crash the process on rejection: count it and keep its rejection.
-   */
-  function refuseAsync(slot: Slot<unknown>, value: unknown): void {
-    if (!isThenable(value)) return
-    countError(slot.metrics, 'BEER_ERR_MODULE_ASYNC')
-    ;(value as Promise<unknown>).then(undefined, (err: unknown) => countError(slot.metrics, toPlainError(err).code))
-  }
-
-  function asyncError(slot: Slot<unknown>, value: unknown): BeerError {
-    ;(value as Promise<unknown>).then(undefined, () => {})
-    return new BeerError('BEER_ERR_MODULE_ASYNC', `${slot.name}: parse() returned a promise; parsers are synchronous`)
-  }
-
-  function settle(s: Slot<Sink>, n: number, err: unknown): void {
+  function settle(s: SinkSlot, n: number, err: unknown): void {
     s.pending--
     if (err === undefined) s.metrics.sent_events += n
     else {
       countError(s.metrics, toPlainError(err).code)
       countDrop(s.metrics, 'sink_error', n)
-      s.module && log.error(`${s.name}: write failed: ${toPlainError(err).message}`)
+      log.error(`${s.name}: write failed: ${toPlainError(err).message}`)
     }
     // Waiters re-check their own condition: push() callers wait for room, stop() for zero.
     if (s.pending < maxPending && s.waiters.length) {
@@ -315,60 +451,232 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       s.waiters = []
       for (const f of w) f()
     }
+    wakeRoom()
   }
 
-  function drainEmitted(): void {
-    // Analyzer events re-enter enrich and handlers, never back to their emitter; the hop count
-    // set in emit() bounds any loop between analyzers.
-    while (emitted.length) {
-      const round = emitted.splice(0, emitted.length)
-      const byEmitter = new Map<Slot<Analyzer>, LogEvent[]>()
-      for (const { event, emitter } of round) {
-        const list = byEmitter.get(emitter)
-        if (list) list.push(event)
-        else byEmitter.set(emitter, [event])
-      }
-      for (const [emitter, batch] of byEmitter) {
-        enrichAll(batch)
-        writeAll(batch, emitter)
-      }
+  // ---- moving jobs through the stages, in order ---------------------------------------------------
+
+  function enter(job: Job, i: number): void {
+    if (i === stages.length) {
+      done(job)
+      return
+    }
+    let r: void | Promise<void>
+    try {
+      r = stages[i]!.run(job)
+    } catch (err) {
+      // Stage code catches module errors; reaching here is a runtime bug: count it, keep the order.
+      countError(own, toPlainError(err).code)
+      log.error(`stage ${i} failed: ${toPlainError(err).message}`)
+      job.count = 0
+      r = undefined
+    }
+    if (isThenable(r)) {
+      r.then(
+        () => leave(job, i),
+        (err: unknown) => {
+          countError(own, toPlainError(err).code)
+          log.error(`stage ${i} failed: ${toPlainError(err).message}`)
+          job.count = 0
+          leave(job, i)
+        },
+      )
+    } else leave(job, i)
+  }
+
+  function leave(job: Job, i: number): void {
+    const stage = stages[i]!
+    if (job.seq !== stage.exitNext) {
+      stage.waiting.set(job.seq, job)
+      return
+    }
+    stage.exitNext++
+    enter(job, i + 1)
+    let next: Job | undefined
+    while ((next = stage.waiting.get(stage.exitNext)) !== undefined) {
+      stage.waiting.delete(next.seq)
+      stage.exitNext++
+      enter(next, i + 1)
     }
   }
 
-  function congestion(): Promise<void> | undefined {
-    let wait: Promise<void>[] | undefined
-    for (const s of sinks) {
-      if (s.pending >= maxPending) {
-        ;(wait ??= []).push(new Promise<void>((resolve) => s.waiters.push(resolve)))
+  function done(job: Job): void {
+    active--
+    if (job.first === 0) own.sent_events += job.count
+    wakeRoom()
+    if (active === 0 && idleWaiters.length) {
+      const w = idleWaiters
+      idleWaiters = []
+      for (const f of w) f()
+    }
+  }
+
+  function submitJob(job: Job): void {
+    active++
+    enter(job, 0)
+  }
+
+  function isCongested(): boolean {
+    if (active >= maxJobs) return true
+    for (const s of inlineSinks) if (s.pending >= maxPending) return true
+    return false
+  }
+
+  function wakeRoom(): void {
+    if (roomWaiters.length === 0 || isCongested()) return
+    const w = roomWaiters
+    roomWaiters = []
+    for (const f of w) f()
+  }
+
+  function idle(): Promise<void> {
+    return active === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))
+  }
+
+  // ---- analyzer events ----------------------------------------------------------------------------
+
+  function emitInline(from: Handler, event: LogEvent, causes?: readonly LogEvent[]): void {
+    if (from.where !== 'inline' || from.slot.kind !== 'analyzer') {
+      if (from.where === 'inline') countError(from.slot.metrics, 'BEER_ERR_EMIT_NOT_ANALYZER')
+      return
+    }
+    if (stopDone) return
+    if (!stampEmitted(from.slot, event, causes, maxHops)) return
+    emitted.push({ event, emitter: from })
+    // An analyzer may emit from a timer (a window closing): its events must not wait for the
+    // next received message.
+    if (!emitScheduled) {
+      emitScheduled = true
+      queueMicrotask(flushEmitted)
+    }
+  }
+
+  function flushEmitted(): void {
+    emitScheduled = false
+    if (emitted.length === 0) return
+    const round = emitted
+    emitted = []
+    const byEmitter = new Map<Handler, LogEvent[]>()
+    for (const { event, emitter } of round) {
+      const list = byEmitter.get(emitter)
+      if (list) list.push(event)
+      else byEmitter.set(emitter, [event])
+    }
+    for (const [emitter, events] of byEmitter) {
+      submitJob({ seq: nextSeq++, inputs: undefined, events, text: undefined, count: events.length, first: 1, emitter })
+    }
+  }
+
+  function emitRemote(from: Handler, text: string, count: number): void {
+    if (stopDone) return
+    submitJob({ seq: nextSeq++, inputs: undefined, events: undefined, text, count, first: 1, emitter: from })
+  }
+
+  let stopDone = false
+
+  // ---- status -------------------------------------------------------------------------------------
+
+  function tick(): void {
+    const now = Date.now()
+    for (const p of pools) p.pool.tick(now)
+    for (const row of rows(now)) sampleRate(row, now)
+  }
+
+  function sampleRate(row: ModuleStatus, now: number): number | undefined {
+    const prev = rateSamples.get(row.name)
+    const received = row.metrics.received_events
+    if (!prev) {
+      rateSamples.set(row.name, { at: now, received, rate: 0 })
+      return undefined
+    }
+    if (now - prev.at >= 500) {
+      prev.rate = Math.max(0, ((received - prev.received) * 1000) / (now - prev.at))
+      prev.at = now
+      prev.received = received
+    }
+    return prev.rate
+  }
+
+  function rows(now: number): ModuleStatus[] {
+    const out: ModuleStatus[] = [
+      { name: 'pipeline', kind: 'pipeline', placement: 'inline', uptimeMs: now - startedAt, restarts: 0, queueDepth: active, metrics: own },
+    ]
+    for (const s of inline) {
+      out.push({
+        name: s.name,
+        kind: s.kind,
+        placement: 'inline',
+        uptimeMs: now - s.startedAt,
+        restarts: 0,
+        queueDepth: (s as Partial<SinkSlot>).pending ?? 0,
+        metrics: s.metrics,
+      })
+    }
+    for (const p of pools) {
+      const n = p.pool.instances.length
+      for (const inst of p.pool.instances) {
+        const guest = inst.metrics()
+        p.modules.forEach((m, k) => {
+          const name = n > 1 ? `${m.name}[${inst.index}]` : m.name
+          const metrics = addMetrics(newMetrics(), guest.get(name) ?? newMetrics())
+          // The stage's own drops, and the host's crash, dead-letter and quarantine counts, go on the first row.
+          if (k === 0) {
+            addMetrics(metrics, guest.get('') ?? newMetrics())
+            addMetrics(metrics, inst.hostMetrics)
+          }
+          out.push(remoteRow(name, m.name, m.kind, p.placement, inst, metrics, now))
+        })
       }
     }
-    return wait ? Promise.all(wait).then(() => undefined) : undefined
+    return out
   }
+
+  function remoteRow(name: string, module: string, kind: ModuleKind, placement: Placement, inst: RemoteInstance, metrics: ModuleMetrics, now: number): ModuleStatus {
+    const row: ModuleStatus = {
+      name,
+      kind,
+      placement,
+      module,
+      instance: inst.index,
+      state: inst.state,
+      uptimeMs: inst.state === 'running' ? now - inst.startedAt : 0,
+      restarts: inst.restarts,
+      queueDepth: inst.depth,
+      metrics,
+    }
+    if (inst.pid) row.pid = inst.pid
+    if (placement === 'worker') row.threadId = inst.threadId
+    const u = inst.usage
+    if (u) {
+      if (placement === 'process') {
+        row.cpuUserMs = Math.round(u.cpuUserUs / 1000)
+        row.cpuSystemMs = Math.round(u.cpuSystemUs / 1000)
+        row.rssBytes = u.rssBytes
+      }
+      row.heapUsedBytes = u.heapUsedBytes
+      row.elu = Math.round(u.elu * 1000) / 1000
+    }
+    if (inst.lastError) row.lastError = { code: inst.lastError.code, message: inst.lastError.message }
+    return row
+  }
+
+  // ---- the pipeline ---------------------------------------------------------------------------------
 
   const pipeline: Pipeline = {
     async start() {
       if (started) return
       started = true
-      const built: Slot<never>[] = []
-      const stage = async <K extends ModuleKind>(list: StageEntry<K>[]): Promise<Slot<never>[]> => {
-        const results = await Promise.allSettled(list.map(build))
-        for (const r of results) if (r.status === 'fulfilled') built.push(r.value)
-        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-        if (failed) throw failed.reason
-        return results.map((r) => (r as PromiseFulfilledResult<Slot<never>>).value)
-      }
       try {
-        parsers = await stage(parserEntries)
-        fallback = fallbackEntry ? (await stage([fallbackEntry]))[0] : undefined
-        enrichers = await stage(enricherEntries)
-        sinks = await stage(sinkEntries)
-        analyzers = await stage(analyzerEntries)
+        await build()
       } catch (err) {
-        // Close what was built so a failed start leaves no open file, socket or timer behind.
-        await Promise.allSettled(built.map((s) => (s.module as Lifecycle).close?.()))
+        // Close what was built so a failed start leaves no open file, socket, worker or timer behind.
+        await Promise.allSettled([...inline.map((s) => s.module?.close?.()), ...pools.map((p) => p.pool.stop())])
         throw err
       }
-      all = [...parsers, ...(fallback ? [fallback] : []), ...enrichers, ...analyzers, ...sinks]
+      if (pools.length > 0 || inline.length > 0) {
+        ticker = setInterval(tick, heartbeatInterval)
+        ticker.unref?.()
+      }
     },
 
     push(inputs) {
@@ -379,29 +687,21 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         )
       }
       own.received_events += inputs.length
-      const events: LogEvent[] = []
-      pushing = true
-      try {
-        for (let i = 0; i < inputs.length; i++) parseOne(inputs[i], events)
-        enrichAll(events)
-        writeAll(events, undefined)
-        own.sent_events += events.length
-        if (emitted.length) drainEmitted()
-      } finally {
-        pushing = false
-      }
-      return congestion()
+      submitJob({ seq: nextSeq++, inputs, events: undefined, text: undefined, count: inputs.length, first: 0, emitter: undefined })
+      if (!isCongested()) return
+      return new Promise<void>((resolve) => roomWaiters.push(resolve))
     },
 
     get congested() {
-      for (const s of sinks) if (s.pending >= maxPending) return true
-      return false
+      return isCongested()
     },
 
     async command(name, args, target) {
       const answers: CommandAnswer[] = []
-      for (const slot of all) {
+      let found = target === undefined
+      for (const slot of inline) {
         if (target !== undefined && slot.name !== target) continue
+        found = true
         try {
           let answer: unknown
           if (name === 'flush' && slot.module.flush) {
@@ -416,7 +716,19 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           answers.push({ module: slot.name, error: { code: e.code, message: e.message } })
         }
       }
-      if (target !== undefined && !all.some((s) => s.name === target)) {
+      for (const p of pools) {
+        if (target !== undefined && !p.modules.some((m) => m.name === target)) continue
+        found = true
+        const per = await Promise.all(p.pool.instances.map((inst) => inst.command(name, args)))
+        for (const list of per) {
+          for (const a of list) {
+            // A parse-stage worker answers for each of its modules; keep only the one asked.
+            if (target !== undefined && a.module.replace(/\[\d+\]$/, '') !== target && p.modules.some((m) => m.name === a.module.replace(/\[\d+\]$/, ''))) continue
+            answers.push(a)
+          }
+        }
+      }
+      if (!found) {
         throw new BeerError('BEER_ERR_COMMAND_UNKNOWN_MODULE', `no module named '${target}'; see 'status' for the names`, {
           module: target,
         })
@@ -426,51 +738,69 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
     status() {
       const now = Date.now()
-      return [
-        { name: 'pipeline', kind: 'pipeline', placement: 'inline', uptimeMs: now - startedAt, restarts: 0, queueDepth: 0, metrics: own },
-        ...all.map(
-          (s): ModuleStatus => ({
-            name: s.name,
-            kind: s.kind,
-            placement: 'inline',
-            uptimeMs: now - s.startedAt,
-            restarts: 0,
-            queueDepth: s.pending,
-            metrics: s.metrics,
-          }),
-        ),
-      ]
+      return rows(now).map((row) => {
+        const rate = sampleRate(row, now)
+        return rate === undefined ? row : { ...row, eventsPerSec: Math.round(rate) }
+      })
     },
 
     async stop() {
       if (stopped) return
       stopped = true
-      if (emitted.length) drainEmitted()
-      // Upstream first, so whatever a parser or analyzer still holds reaches the sinks before
-      // they flush and close.
-      for (const slot of all) {
-        try {
-          await slot.module.flush?.()
-        } catch (err) {
-          log.error(`${slot.name}: flush failed: ${toPlainError(err).message}`)
+      const deadline = Date.now() + stopTimeout
+      const untilIdle = async (): Promise<void> => {
+        flushEmitted()
+        const left = deadline - Date.now()
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, left))))
+        if ((await Promise.race([idle(), late])) === 'late') {
+          log.error(`${active} batches still in flight after ${stopTimeout} ms; stopping anyway`)
         }
-        if (emitted.length) drainEmitted()
+        clearTimeout(timer)
       }
+      await untilIdle()
+      // Upstream first, so whatever a parser, enricher or analyzer still holds reaches the sinks
+      // before they flush and close. A worker or process stops (flush, close, exit) in its turn.
+      const order: { inline?: Slot<Lifecycle>; pool?: RemotePool }[] = []
+      const inlineBy = new Map(inline.map((s) => [s.name, s]))
+      for (const name of names) {
+        const s = inlineBy.get(name)
+        if (s) order.push({ inline: s })
+        else {
+          const p = pools.find((q) => q.modules.some((m) => m.name === name))
+          if (p && !order.some((o) => o.pool === p.pool)) order.push({ pool: p.pool })
+        }
+      }
+      // Sinks last, whatever order they were added in.
+      const isSink = (o: (typeof order)[number]): boolean =>
+        (o.inline !== undefined && o.inline.kind === 'sink') || (o.pool !== undefined && remoteSinks.includes(o.pool))
+      order.sort((a, b) => Number(isSink(a)) - Number(isSink(b)))
+      for (const o of order) {
+        if (o.inline) {
+          try {
+            await o.inline.module.flush?.()
+          } catch (err) {
+            log.error(`${o.inline.name}: flush failed: ${toPlainError(err).message}`)
+          }
+        } else await o.pool!.stop()
+        await untilIdle()
+      }
+      stopDone = true
+      clearInterval(ticker)
+      const left = Math.max(0, deadline - Date.now())
       let timer: ReturnType<typeof setTimeout> | undefined
-      const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), stopTimeout)
-      })
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), left)))
       const drained = Promise.all(
-        sinks.map(async (s) => {
+        inlineSinks.map(async (s) => {
           while (s.pending > 0) await new Promise<void>((r) => s.waiters.push(r))
         }),
       )
       if ((await Promise.race([drained, timedOut])) === 'timeout') {
-        const stuck = sinks.filter((s) => s.pending > 0).map((s) => s.name)
+        const stuck = inlineSinks.filter((s) => s.pending > 0).map((s) => s.name)
         log.error(`${stuck.join(', ')}: writes still in flight after ${stopTimeout} ms; closing anyway`)
       }
       clearTimeout(timer)
-      for (const slot of all) {
+      for (const slot of inline) {
         try {
           await slot.module.close?.()
         } catch (err) {
@@ -482,25 +812,23 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   return pipeline
 }
 
-function isThenable(value: unknown): boolean {
-  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
-}
-
-function collect(r: LogEvent | LogEvent[] | null | undefined, out: LogEvent[]): number {
-  if (r === null || r === undefined) return 0
-  if (Array.isArray(r)) {
-    for (const e of r) out.push(e)
-    return r.length
+/** The dispatcher tries parsers in order in one place, so they share one placement. */
+function sharedParserPlacement(parsers: StageEntry<'parser'>[]): { run: Placement; instances: number } {
+  const first = parsers[0]?.placement
+  const run = first?.run ?? 'inline'
+  const instances = first?.instances ?? 1
+  for (const p of parsers) {
+    const r = p.placement?.run ?? 'inline'
+    const n = p.placement?.instances ?? 1
+    if (r !== run || n !== instances) {
+      throw new BeerError(
+        'BEER_ERR_PLACEMENT_PARSERS',
+        `${p.descriptor.name}: run: '${r}', instances: ${n} differs from ${parsers[0]!.descriptor.name} (run: '${run}', instances: ${instances}); parsers are tried in order in one place, so give them all the same placement`,
+        { module: p.descriptor.name },
+      )
+    }
   }
-  out.push(r)
-  return 1
-}
-
-function eventId(ev: LogEvent): string {
-  ev.event ??= {}
-  // Ids are given only to events another event points at: most events never need one.
-  ev.event.id ??= crypto.randomUUID()
-  return ev.event.id
+  return { run, instances }
 }
 
 function uniqueNames(names: string[]): string[] {

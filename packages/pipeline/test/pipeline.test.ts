@@ -223,10 +223,30 @@ test('a slow sink makes push() return a promise, and stop() waits for its writes
   assert.deepEqual(seen.slow!.map((e) => e.message), ['1', '2', '3'])
 })
 
-test('worker and process placement are refused clearly until the runtime supports them', () => {
+test('placement mistakes are refused when the pipeline is built, naming the module', () => {
+  const refused = (placement: object, code: string, kind: 'sink' | 'parser' = 'sink'): void =>
+    assert.throws(
+      () =>
+        createPipeline(
+          kind === 'sink'
+            ? { sinks: [{ descriptor: memorySink('w'), placement }], logger: quiet }
+            : { parsers: [{ descriptor: prefixParser('a'), placement }], logger: quiet },
+        ),
+      (err: { code: string; message: string }) => err.code === code && /mem-w|p-a/.test(err.message),
+    )
+  refused({ run: 'thread' }, 'BEER_ERR_PLACEMENT')
+  refused({ instances: 2 }, 'BEER_ERR_PLACEMENT')
+  refused({ run: 'worker', instances: 0 }, 'BEER_ERR_PLACEMENT')
+  refused({ run: 'worker', instances: 1.5 }, 'BEER_ERR_PLACEMENT')
+  refused({ run: 'worker', partitionBy: 'user..name' }, 'BEER_ERR_PLACEMENT')
+  refused({ run: 'worker', instances: 2, partitionBy: 'user.name' }, 'BEER_ERR_PLACEMENT', 'parser')
   assert.throws(
-    () => createPipeline({ sinks: [{ descriptor: memorySink('w'), placement: { run: 'worker' } }], logger: quiet }),
-    (err: { code: string }) => err.code === 'BEER_ERR_PLACEMENT_UNSUPPORTED',
+    () =>
+      createPipeline({
+        parsers: [{ descriptor: prefixParser('a'), placement: { run: 'worker' } }, { descriptor: prefixParser('b') }],
+        logger: quiet,
+      }),
+    (err: { code: string }) => err.code === 'BEER_ERR_PLACEMENT_PARSERS',
   )
 })
 

@@ -3,8 +3,8 @@ import net from 'node:net'
 import tls from 'node:tls'
 import { readFileSync, statSync, unlinkSync, chmodSync, existsSync } from 'node:fs'
 import { BeerError } from '@beer/core'
-import { parseSyslog } from '@beer/syslog-header'
-import type { FrameOrigin, HeaderOptions, SyslogMessage, Transport } from '@beer/syslog-header'
+import type { FrameOrigin, Transport } from '@beer/syslog-header'
+import type { RawFrame } from './decoder.ts'
 import { Framer } from './framing.ts'
 import type { OversizePolicy } from './framing.ts'
 import { newCounters, drop, error } from './counters.ts'
@@ -29,7 +29,6 @@ export interface ListenerOptions {
   oversize: OversizePolicy
   maxConnections: number
   idleTimeout: number
-  header: HeaderOptions
   tls: TlsOptions | undefined
   unixSocketMode: number
   udpReceiveBufferSize: number
@@ -40,7 +39,7 @@ export interface ListenerOptions {
 }
 
 /** Hands a batch to the pipeline; a promise means "congested, wait before sending more". */
-export type Deliver = (batch: SyslogMessage[]) => void | Promise<void>
+export type Deliver = (batch: RawFrame[]) => void | Promise<void>
 
 export interface Listener {
   /** The URL the user configured. */
@@ -59,10 +58,10 @@ export async function openListener(addr: ListenAddress, options: ListenerOptions
 async function openUdp(addr: ListenAddress, o: ListenerOptions, deliver: Deliver): Promise<Listener> {
   const counters = newCounters()
   const socket = dgram.createSocket({ type: net.isIPv6(addr.host) ? 'udp6' : 'udp4', reuseAddr: false })
-  let batch: SyslogMessage[] = []
+  let batch: RawFrame[] = []
   let scheduled = false
   let congested: Promise<void> | undefined
-  let backlog: SyslogMessage[][] = []
+  let backlog: RawFrame[][] = []
   let backlogSize = 0
 
   // Datagrams arrive one callback each; collecting them until the next turn of the event loop
@@ -79,7 +78,7 @@ async function openUdp(addr: ListenAddress, o: ListenerOptions, deliver: Deliver
     }
     send(b)
   }
-  const send = (b: SyslogMessage[]): void => {
+  const send = (b: RawFrame[]): void => {
     const r = handOver(deliver, b, counters)
     if (r) {
       congested = r.then(() => {
@@ -129,7 +128,7 @@ async function openUdp(addr: ListenAddress, o: ListenerOptions, deliver: Deliver
       listener: addr.url,
       truncated,
     }
-    batch.push(parseSyslog(msg.toString('utf8', 0, end), origin, o.header))
+    batch.push({ text: msg.toString('utf8', 0, end), origin })
     counters.received_events++
     if (!scheduled) {
       scheduled = true
@@ -186,13 +185,13 @@ async function openStream(addr: ListenAddress, o: ListenerOptions, deliver: Deli
     const sourcePort = socket.remotePort ?? 0
     let origin: FrameOrigin = { receivedAt: 0, transport, sourceAddress, sourcePort, listener: addr.url }
     let truncatedOrigin: FrameOrigin | undefined
-    let batch: SyslogMessage[] = []
+    let batch: RawFrame[] = []
     const framer = new Framer(o, {
       frame(text, truncated) {
         if (truncated) {
           truncatedOrigin ??= { ...origin, truncated: true }
-          batch.push(parseSyslog(text, truncatedOrigin, o.header))
-        } else batch.push(parseSyslog(text, origin, o.header))
+          batch.push({ text, origin: truncatedOrigin })
+        } else batch.push({ text, origin })
       },
       drop(reason) {
         drop(counters, reason)
@@ -330,7 +329,7 @@ async function openStream(addr: ListenAddress, o: ListenerOptions, deliver: Deli
 }
 
 /** Passes a batch on; a pipeline that refuses it (while stopping) costs the batch, counted. */
-function handOver(deliver: Deliver, batch: SyslogMessage[], counters: ListenerCounters): void | Promise<void> {
+function handOver(deliver: Deliver, batch: RawFrame[], counters: ListenerCounters): void | Promise<void> {
   try {
     return deliver(batch)
   } catch (err) {

@@ -5,9 +5,10 @@ import { controlServer } from '@beer/control'
 import type { ControlServer } from '@beer/control'
 import { metricsServer } from '@beer/metrics-http'
 import type { MetricsServer } from '@beer/metrics-http'
-import type { CommandAnswer, ModuleStatus, Pipeline, StageEntry } from '@beer/pipeline'
+import type { CommandAnswer, ModuleStatus, Pipeline, PipelineOptions, StageEntry } from '@beer/pipeline'
 import { isKnownTimezone } from '@beer/syslog-header'
-import type { SyslogMessage } from '@beer/syslog-header'
+import { syslogHeader } from './decoder.ts'
+import type { RawFrame } from './decoder.ts'
 import { parseListenUrl } from './listen-url.ts'
 import { openListener } from './listeners.ts'
 import type { Listener, ListenerOptions, TlsOptions } from './listeners.ts'
@@ -42,6 +43,19 @@ export interface SyslogOptions {
   drainTimeout?: number
   /** Analyzer events further than this from a received message are dropped. Default 4. */
   maxHops?: number
+  /** Where events that crash a worker or process module twice are written, as NDJSON. Default `./data/dead-letter.ndjson`. */
+  deadLetter?: string
+  /**
+   * Supervision of worker and process modules: `window` (unacknowledged batches per instance,
+   * default 8), `heartbeatInterval` (ms, 1000), `heartbeatTimeout` (ms, 10000), `startTimeout`
+   * (ms, 30000), `backoff` / `maxBackoff` (first and largest restart delay, ms, 100 / 30000),
+   * `maxRestarts` (crashes in a row before quarantine, 5).
+   */
+  supervision?: PipelineOptions['supervision']
+  /** Batches inside the pipeline before reads pause (TCP) or are held, then dropped (UDP). Default 64. */
+  maxBatchesInFlight?: number
+  /** How long (ms) stopping waits for batches in flight and for modules to flush. Default 10000. */
+  stopTimeout?: number
   /**
    * Path of the local control socket (mode 0600) that the `beer` CLI talks to: `beer status`,
    * `beer rotate`, `beer top`. Off when not given.
@@ -64,7 +78,7 @@ export interface ListenerStatus extends ListenerCounters {
   address: string
 }
 
-/** The collector process's own figures; every module of this version runs inside it. */
+/** The collector process's own figures (worker and process modules report theirs per module). */
 export interface ProcessStatus {
   pid: number
   uptimeMs: number
@@ -167,7 +181,6 @@ async function startServer(
     oversize: options.oversize ?? 'truncate',
     maxConnections: positive(options.maxConnections, 1000, 'maxConnections'),
     idleTimeout: positive(options.idleTimeout, 300_000, 'idleTimeout'),
-    header: { timezone: options.timezone ?? 'UTC' },
     tls: options.tls,
     unixSocketMode: options.unixSocketMode ?? 0o660,
     udpReceiveBufferSize: positive(options.udpReceiveBufferSize, 8 * 1024 * 1024, 'udpReceiveBufferSize'),
@@ -187,7 +200,8 @@ async function startServer(
     log.warn('no sink or analyzer was added with .to() or .analyze(): events are parsed and then discarded')
   }
 
-  const pipelineOptions = {
+  const pipelineOptions: PipelineOptions = {
+    decoder: { descriptor: syslogHeader({ timezone: options.timezone ?? 'UTC' }) },
     parsers: stages.parsers,
     fallback: { descriptor: plainSyslog({ original: options.keepOriginal === true }) },
     enrichers: stages.enrichers,
@@ -195,12 +209,16 @@ async function startServer(
     analyzers: stages.analyzers,
     logger: makeLogger,
     ...(options.maxHops !== undefined ? { maxHops: options.maxHops } : {}),
+    ...(options.deadLetter !== undefined ? { deadLetter: options.deadLetter } : {}),
+    ...(options.supervision !== undefined ? { supervision: options.supervision } : {}),
+    ...(options.maxBatchesInFlight !== undefined ? { maxBatchesInFlight: options.maxBatchesInFlight } : {}),
+    ...(options.stopTimeout !== undefined ? { stopTimeout: options.stopTimeout } : {}),
   }
   const pipeline: Pipeline = createPipeline(pipelineOptions)
   await pipeline.start()
 
   const listeners: Listener[] = []
-  const deliver = (batch: SyslogMessage[]): void | Promise<void> => pipeline.push(batch)
+  const deliver = (batch: RawFrame[]): void | Promise<void> => pipeline.push(batch)
   try {
     for (const a of addresses) listeners.push(await openListener(a, listenerOptions, deliver))
   } catch (err) {
