@@ -52,6 +52,11 @@ export interface PipelineOptions {
   stopTimeout?: number
   /** Where events that crashed a module go, as NDJSON. Default `./data/dead-letter.ndjson`. */
   deadLetter?: string
+  /**
+   * Modules every worker thread and child process imports before it builds its modules: loader
+   * hooks (on Node 20, worker threads do not inherit hooks registered with `--import`), APM agents.
+   */
+  preload?: string[]
   /** Supervision of worker and process modules; see docs/architecture.md. */
   supervision?: Partial<Omit<SupervisionOptions, 'stopTimeout'>> & { heartbeatInterval?: number }
   logger?: (scope: string) => Logger
@@ -159,6 +164,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     backoff: sup.backoff ?? 100,
     maxBackoff: sup.maxBackoff ?? 30_000,
     maxRestarts: sup.maxRestarts ?? 5,
+    restartWindow: sup.restartWindow ?? 60_000,
   }
   const heartbeatInterval = sup.heartbeatInterval ?? 1000
   const deadLetterPath = options.deadLetter ?? './data/dead-letter.ndjson'
@@ -236,7 +242,14 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   function makePool(role: Role, entry: StageEntry, modules: (i: number, n: number) => InitMessage['modules'], handler?: Handler): RemotePool {
     const run = entry.placement!.run as 'worker' | 'process'
     const n = entry.placement?.instances ?? 1
-    const inits: InitMessage[] = Array.from({ length: n }, (_, i) => ({ t: 'init', role, instance: i, modules: modules(i, n), maxHops }))
+    const inits: InitMessage[] = Array.from({ length: n }, (_, i) => ({
+      t: 'init',
+      role,
+      instance: i,
+      modules: modules(i, n),
+      maxHops,
+      preload: options.preload ?? [],
+    }))
     const label = role === 'parse' ? 'parse stage' : nameOf.get(entry)!
     const pool = new RemotePool(run, inits, entry.placement?.partitionBy, supervision, (i) => ({
       log: makeLogger(n > 1 ? `${label}[${i}]` : label),

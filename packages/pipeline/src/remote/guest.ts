@@ -74,6 +74,7 @@ export function runGuest(port: GuestPort): void {
     role = m.role
     maxHops = m.maxHops
     try {
+      for (const spec of m.preload) await import(spec)
       if (m.role === 'parse') {
         const decoder = m.modules.decoder ? await build<Decoder>(m.modules.decoder, m.instance) : undefined
         const parsers: Slot<Parser>[] = []

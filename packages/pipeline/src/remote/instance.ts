@@ -36,8 +36,12 @@ export interface SupervisionOptions {
   /** First restart delay; doubles with each crash in a row, up to maxBackoff. */
   backoff: number
   maxBackoff: number
-  /** Crashes in a row without progress after which the instance is quarantined. */
+  /**
+   * Crashes within restartWindow after which the instance is quarantined. The extra crashes of a
+   * bisection (finding the one poisonous event of a batch) do not count: they make progress.
+   */
   maxRestarts: number
+  restartWindow: number
 }
 
 export type InstanceState = 'starting' | 'running' | 'restarting' | 'quarantined' | 'stopping' | 'stopped' | 'failed'
@@ -57,8 +61,11 @@ interface Incarnation {
 
 type Answer = { module: string; answer?: unknown; error?: { code: string; message: string } }
 
-const WORKER_MAIN = new URL('./worker-main.js', import.meta.url)
-const PROCESS_MAIN = fileURLToPath(new URL('./process-main.js', import.meta.url))
+// Built files start built entries; sources run under a TypeScript loader (tests) start sources,
+// which the worker or child loads with the loader it inherits through execArgv.
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
+const WORKER_MAIN = new URL(`./worker-main${EXT}`, import.meta.url)
+const PROCESS_MAIN = fileURLToPath(new URL(`./process-main${EXT}`, import.meta.url))
 
 /**
  * Runs one instance of a hosted stage in a worker thread or a child process and supervises it:
@@ -87,7 +94,10 @@ export class RemoteInstance {
   private readonly queue: Work[] = []
   private readonly inflight = new Map<number, Work>()
   private nextSeq = 0
+  /** Crashes since the last acknowledged batch: the exponent of the restart delay. */
   private failures = 0
+  /** When the counted crashes of the last restartWindow happened. */
+  private recentCrashes: number[] = []
   private inc: Incarnation | undefined
   private lastPong = 0
   private spawnedAt = 0
@@ -167,6 +177,7 @@ export class RemoteInstance {
     if (name === 'reset' && (this.state === 'quarantined' || this.state === 'failed')) {
       // reset lifts a quarantine: the module gets a fresh start with a clean failure count.
       this.failures = 0
+      this.recentCrashes = []
       this.state = 'restarting'
       this.spawn()
       return [{ module: label, answer: 'restarted after quarantine' }]
@@ -372,7 +383,6 @@ export class RemoteInstance {
           countDrop(this.hostMetrics, 'dead_letter', blamed.payload.count)
           this.hooks.log.error(`instance ${this.index}: an event crashed it twice; sent to the dead letters`, { error: reason.message })
           blamed.done({ count: 0, text: '' })
-          this.failures = 0
         } else {
           held.unshift(...split(blamed))
         }
@@ -380,16 +390,21 @@ export class RemoteInstance {
     }
     this.queue.unshift(...held)
     this.restarts++
-    if (!bisecting) this.failures++
-    if (this.failures > this.o.maxRestarts) {
+    const now = Date.now()
+    if (!bisecting) {
+      this.failures++
+      this.recentCrashes.push(now)
+    }
+    this.recentCrashes = this.recentCrashes.filter((t) => now - t <= this.o.restartWindow)
+    if (this.recentCrashes.length > this.o.maxRestarts) {
       this.state = 'quarantined'
       this.hooks.log.error(
-        `instance ${this.index} quarantined after ${this.failures} crashes in a row (last: ${reason.message}); 'beer reset <module>' restarts it`,
+        `instance ${this.index} quarantined after ${this.recentCrashes.length} crashes in ${this.o.restartWindow} ms (last: ${reason.message}); 'beer reset <module>' restarts it`,
       )
       for (const w of this.queue.splice(0)) this.dropWork(w, 'quarantined')
       return
     }
-    const delay = bisecting ? this.o.backoff : Math.min(this.o.maxBackoff, this.o.backoff * 2 ** (this.failures - 1))
+    const delay = bisecting ? this.o.backoff : Math.min(this.o.maxBackoff, this.o.backoff * 2 ** Math.max(0, this.failures - 1))
     this.hooks.log.warn(`instance ${this.index} ${reason.message}; restarting in ${delay} ms`, { code: reason.code })
     this.state = 'restarting'
     this.restartTimer = setTimeout(() => this.spawn(), delay)

@@ -29,6 +29,8 @@ export interface InitMessage {
     module?: HostedModule
   }
   maxHops: number
+  /** Modules the guest imports before building its own (loader hooks, agents); see PipelineOptions.preload. */
+  preload: string[]
 }
 
 export interface Payload {
