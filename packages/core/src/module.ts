@@ -87,12 +87,12 @@ export interface Sink extends Lifecycle {
   /** Called with a batch; a returned promise tells the runtime the sink is busy until it settles. */
   write(events: readonly LogEvent[]): void | Promise<void>
   /**
-   * Optional fast path: the same batch as NDJSON text (one JSON event a line, each line ending in
-   * `\n`), called instead of write() when the runtime already holds the batch serialized (it came
-   * back from a worker or process and nothing changed it since), so it is not parsed and
-   * serialized again on the main thread.
+   * Optional fast path: the same batch as NDJSON (one JSON event a line, each line ending in
+   * `\n`), in chunks of whole lines, called instead of write() when the runtime already holds the
+   * batch serialized (it came back from a worker or process and nothing changed it since), so it
+   * is not parsed and serialized again on the main thread. Write the chunks in order.
    */
-  writeNdjson?(text: string, count: number): void | Promise<void>
+  writeNdjson?(chunks: readonly string[], count: number): void | Promise<void>
 }
 
 /** Keeps state and raises new events through `context.emit`. */

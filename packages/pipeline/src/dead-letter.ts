@@ -28,7 +28,7 @@ export function deadLetterWriter(path: string): (module: string, instance: numbe
     const base = { '@timestamp': new Date().toISOString(), beer: { dead_letter: { module, instance, placement } }, error }
     let text = ''
     if (p.inputs !== undefined) for (const input of p.inputs) text += JSON.stringify({ ...base, input }) + '\n'
-    else for (const line of splitEvents(p.text ?? '')) text += JSON.stringify({ ...base, event: JSON.parse(line) as unknown }) + '\n'
+    else for (const line of splitEvents(p.text ?? [])) text += JSON.stringify({ ...base, event: JSON.parse(line) as unknown }) + '\n'
     appendFileSync(path, text, { mode: 0o640 })
   }
 }

@@ -13,6 +13,7 @@ import type {
   Sink,
 } from '@beer/core'
 import { decodeEvents, encodeEvents } from './codec.ts'
+import type { Ndjson } from './codec.ts'
 import { deadLetterWriter } from './dead-letter.ts'
 import { buildInline, validateEntry } from './load.ts'
 import type { StageEntry } from './load.ts'
@@ -32,6 +33,11 @@ export interface PipelineOptions {
    * the parsers run, so parsers in workers take it off the main thread too.
    */
   decoder?: StageEntry<'decoder'>
+  /**
+   * Where the parse stage (decoder, parsers, fallback) runs; parsers that give a placement must
+   * give this one. Default: the parsers' own placement, else inline.
+   */
+  parsePlacement?: { run?: Placement; instances?: number }
   /** Parsers in order; the first whose isMine() claims an input parses it. They share one placement. */
   parsers?: StageEntry<'parser'>[]
   /** Takes every input no parser claimed (and inputs whose parser threw), so nothing is dropped. Runs with the parsers. */
@@ -43,7 +49,13 @@ export interface PipelineOptions {
   maxHops?: number
   /** A sink may have this many writes in flight before push() asks the caller to wait. Default 2. */
   maxPendingWrites?: number
-  /** Batches inside the pipeline (between push() and the last sink) before push() asks the caller to wait. Default 64. */
+  /**
+   * Batches inside the pipeline (between push() and the last sink) before push() asks the caller
+   * to wait. Default 4: with parsers in workers, every batch held waiting for its acknowledgement
+   * survives the main thread's young-generation collections and is copied by them; measured on
+   * the end-to-end benchmark, 4 held batches cost a third of the collection time of 8 and a tenth
+   * of 64, for the highest throughput (docs/architecture.md).
+   */
   maxBatchesInFlight?: number
   /**
    * How long stop() waits (ms) for batches and sinks' writes in flight, and for each worker or
@@ -122,7 +134,7 @@ interface Job {
   seq: number
   inputs: readonly unknown[] | undefined
   events: LogEvent[] | undefined
-  text: string | undefined
+  text: Ndjson | undefined
   count: number
   /** The first stage with work for this job: 0 for received inputs, 1 for analyzer events. */
   first: number
@@ -151,12 +163,12 @@ interface Stage {
 export function createPipeline(options: PipelineOptions): Pipeline {
   const maxHops = options.maxHops ?? 4
   const maxPending = options.maxPendingWrites ?? 2
-  const maxJobs = options.maxBatchesInFlight ?? 64
+  const maxJobs = options.maxBatchesInFlight ?? 4
   const stopTimeout = options.stopTimeout ?? 10_000
   const makeLogger = options.logger ?? consoleLogger
   const sup = options.supervision ?? {}
   const supervision: SupervisionOptions = {
-    window: sup.window ?? 8,
+    window: sup.window ?? 1,
     heartbeatTimeout: sup.heartbeatTimeout ?? 10_000,
     startTimeout: sup.startTimeout ?? 30_000,
     stopTimeout,
@@ -182,7 +194,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const enricherEntries = take(options.enrichers, 'enricher')
   const sinkEntries = take(options.sinks, 'sink')
   const analyzerEntries = take(options.analyzers, 'analyzer')
-  const parsePlacement = sharedParserPlacement(parserEntries)
+  const parsePlacement = sharedParserPlacement(parserEntries, options.parsePlacement)
   const names = uniqueNames(entries.map((e) => e.descriptor.name))
   const nameOf = new Map(entries.map((e, i) => [e, names[i]!]))
 
@@ -239,9 +251,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return { name: instances > 1 ? `${name}[${instance}]` : name, descriptor: entry.descriptor }
   }
 
-  function makePool(role: Role, entry: StageEntry, modules: (i: number, n: number) => InitMessage['modules'], handler?: Handler): RemotePool {
-    const run = entry.placement!.run as 'worker' | 'process'
-    const n = entry.placement?.instances ?? 1
+  function makePool(
+    role: Role,
+    entry: StageEntry,
+    modules: (i: number, n: number) => InitMessage['modules'],
+    handler?: Handler,
+    placement = entry.placement,
+  ): RemotePool {
+    const run = placement!.run as 'worker' | 'process'
+    const n = placement?.instances ?? 1
     const inits: InitMessage[] = Array.from({ length: n }, (_, i) => ({
       t: 'init',
       role,
@@ -251,7 +269,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       preload: options.preload ?? [],
     }))
     const label = role === 'parse' ? 'parse stage' : nameOf.get(entry)!
-    const pool = new RemotePool(run, inits, entry.placement?.partitionBy, supervision, (i) => ({
+    const pool = new RemotePool(run, inits, placement?.partitionBy, supervision, (i) => ({
       log: makeLogger(n > 1 ? `${label}[${i}]` : label),
       onEmit: (text, count) => {
         if (handler) emitRemote(handler, text, count)
@@ -283,13 +301,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       for (const e of parserEntries) group.parsers.push(await buildSlot(e))
       if (fallbackEntry) group.fallback = await buildSlot(fallbackEntry)
     } else {
-      const lead = parserEntries[0]!
-      parsePool = makePool('parse', lead, (i, n) => {
-        const m: InitMessage['modules'] = { parsers: parserEntries.map((e) => hosted(e, i, n)) }
-        if (decoderEntry) m.decoder = hosted(decoderEntry, i, n)
-        if (fallbackEntry) m.fallback = hosted(fallbackEntry, i, n)
-        return m
-      })
+      const lead = parserEntries[0] ?? fallbackEntry ?? decoderEntry
+      if (!lead) throw new BeerError('BEER_ERR_PLACEMENT', 'parsePlacement: the parse stage has no decoder, parser or fallback to run')
+      parsePool = makePool(
+        'parse',
+        lead,
+        (i, n) => {
+          const m: InitMessage['modules'] = { parsers: parserEntries.map((e) => hosted(e, i, n)) }
+          if (decoderEntry) m.decoder = hosted(decoderEntry, i, n)
+          if (fallbackEntry) m.fallback = hosted(fallbackEntry, i, n)
+          return m
+        },
+        undefined,
+        parsePlacement,
+      )
       await parsePool.start()
     }
     for (const e of enricherEntries) {
@@ -348,11 +373,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   // ---- the stages ---------------------------------------------------------------------------------
 
   function eventsOf(job: Job): LogEvent[] {
-    if (job.events === undefined) job.events = decodeEvents(job.text ?? '')
+    if (job.events === undefined) job.events = decodeEvents(job.text ?? [])
     return job.events
   }
 
-  function textOf(job: Job): string {
+  function textOf(job: Job): Ndjson {
     if (job.text === undefined) job.text = encodeEvents(job.events ?? [])
     return job.text
   }
@@ -369,7 +394,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       return
     }
     return parsePool!.submit({ inputs: inputs as unknown[], count: inputs.length }).then((r) => {
-      job.text = r.text ?? ''
+      job.text = r.text ?? []
       job.count = r.count
     })
   }
@@ -383,7 +408,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       return
     }
     return s.pool.submit({ text: textOf(job), count: job.count }).then((r) => {
-      job.text = r.text ?? ''
+      job.text = r.text ?? []
       job.count = r.count
       job.events = undefined
     })
@@ -580,7 +605,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
   }
 
-  function emitRemote(from: Handler, text: string, count: number): void {
+  function emitRemote(from: Handler, text: Ndjson, count: number): void {
     if (stopDone) return
     submitJob({ seq: nextSeq++, inputs: undefined, events: undefined, text, count, first: 1, emitter: from })
   }
@@ -826,17 +851,23 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 }
 
 /** The dispatcher tries parsers in order in one place, so they share one placement. */
-function sharedParserPlacement(parsers: StageEntry<'parser'>[]): { run: Placement; instances: number } {
-  const first = parsers[0]?.placement
-  const run = first?.run ?? 'inline'
-  const instances = first?.instances ?? 1
-  for (const p of parsers) {
+function sharedParserPlacement(
+  parsers: StageEntry<'parser'>[],
+  stage: { run?: Placement; instances?: number } | undefined,
+): { run: Placement; instances: number } {
+  if (stage !== undefined) validateEntry({ descriptor: { kind: 'parser', name: 'parsePlacement', module: '', export: '', options: {} }, placement: stage }, 'parser')
+  const placed = parsers.filter((p) => p.placement?.run !== undefined || p.placement?.instances !== undefined)
+  const from = stage ?? placed[0]?.placement
+  const run = from?.run ?? 'inline'
+  const instances = from?.instances ?? 1
+  const origin = stage ? 'parsePlacement' : placed[0]?.descriptor.name
+  for (const p of stage ? placed : parsers) {
     const r = p.placement?.run ?? 'inline'
     const n = p.placement?.instances ?? 1
     if (r !== run || n !== instances) {
       throw new BeerError(
         'BEER_ERR_PLACEMENT_PARSERS',
-        `${p.descriptor.name}: run: '${r}', instances: ${n} differs from ${parsers[0]!.descriptor.name} (run: '${run}', instances: ${instances}); parsers are tried in order in one place, so give them all the same placement`,
+        `${p.descriptor.name}: run: '${r}', instances: ${n} differs from ${origin} (run: '${run}', instances: ${instances}); parsers are tried in order in one place, so give them all the same placement`,
         { module: p.descriptor.name },
       )
     }

@@ -98,6 +98,12 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
+function countNewlines(text: string): number {
+  let n = 0
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++
+  return n
+}
+
 function countLines(buf: Buffer): number {
   let n = 0
   for (let i = buf.indexOf(NEWLINE); i !== -1; i = buf.indexOf(NEWLINE, i + 1)) n++
@@ -241,8 +247,28 @@ export class FileSink implements Sink {
         continue
       }
       if (line === undefined) this.#drop(events[i], 'JSON.stringify returned nothing for it')
-      else this.#append(line)
+      else this.#append(line, 1, true)
     }
+    return this.#accepted()
+  }
+
+  /** The runtime's fast path: a batch already serialized (in a worker) is copied in as it is. */
+  writeNdjson(chunks: readonly string[], count: number): void | Promise<void> {
+    if (this.#closing) {
+      throw new BeerError('BEER_ERR_SINK_FILE_CLOSED', `${this.#name}: write() after close(); the runtime must not write to a closed sink`)
+    }
+    let lines = 0
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i]!
+      // Whole lines only: the count of each chunk is its newlines.
+      const n = i === chunks.length - 1 ? count - lines : countNewlines(chunk)
+      if (chunk.length > 0) this.#append(chunk, n, false)
+      lines += n
+    }
+    return this.#accepted()
+  }
+
+  #accepted(): void | Promise<void> {
     const pending = this.#pendingBytes()
     if (this.#o.fsync === 'batch') {
       if (this.#syncedTotal >= this.#acceptedBytes) return
@@ -305,10 +331,12 @@ export class FileSink implements Sink {
     return this.#queuedBytes + (this.#curEnd - this.#curStart)
   }
 
-  #append(line: string): void {
+  /** Copies `text` (one line without its newline, or whole lines with theirs) into the current buffer. */
+  #append(line: string, lines: number, newline: boolean): void {
+    const extra = newline ? 1 : 0
     // UTF-8 needs at most 3 bytes per UTF-16 unit, so the exact length is computed only near the end.
-    if (this.#cur.length - this.#curEnd < line.length * 3 + 1) {
-      const need = Buffer.byteLength(line) + 1
+    if (this.#cur.length - this.#curEnd < line.length * 3 + extra) {
+      const need = Buffer.byteLength(line) + extra
       if (this.#cur.length - this.#curEnd < need) {
         this.#seal()
         const old = this.#slab
@@ -319,10 +347,10 @@ export class FileSink implements Sink {
       }
     }
     const n = this.#cur.write(line, this.#curEnd, 'utf8')
-    this.#cur[this.#curEnd + n] = NEWLINE
-    this.#curEnd += n + 1
-    this.#curLines++
-    this.#acceptedBytes += n + 1
+    if (newline) this.#cur[this.#curEnd + n] = NEWLINE
+    this.#curEnd += n + extra
+    this.#curLines += lines
+    this.#acceptedBytes += n + extra
   }
 
   #seal(): void {

@@ -41,18 +41,24 @@ export interface SyslogOptions {
   udpBacklog?: number
   /** Time (ms) open connections get to finish when stopping. Default 2000. */
   drainTimeout?: number
+  /**
+   * Where the parse stage runs: the header parse, the parsers and the plain-syslog fallback,
+   * together. `{ run: 'worker', instances: 2 }` takes all of it off the main thread, which then
+   * only reads sockets and writes what comes back. Parsers that give a placement must give this one.
+   */
+  parsing?: { run?: 'inline' | 'worker' | 'process'; instances?: number }
   /** Analyzer events further than this from a received message are dropped. Default 4. */
   maxHops?: number
   /** Where events that crash a worker or process module twice are written, as NDJSON. Default `./data/dead-letter.ndjson`. */
   deadLetter?: string
   /**
    * Supervision of worker and process modules: `window` (unacknowledged batches per instance,
-   * default 8), `heartbeatInterval` (ms, 1000), `heartbeatTimeout` (ms, 10000), `startTimeout`
+   * default 1), `heartbeatInterval` (ms, 1000), `heartbeatTimeout` (ms, 10000), `startTimeout`
    * (ms, 30000), `backoff` / `maxBackoff` (first and largest restart delay, ms, 100 / 30000),
    * `maxRestarts` (crashes in a row before quarantine, 5).
    */
   supervision?: PipelineOptions['supervision']
-  /** Batches inside the pipeline before reads pause (TCP) or are held, then dropped (UDP). Default 64. */
+  /** Batches inside the pipeline before reads pause (TCP) or are held, then dropped (UDP). Default 4. */
   maxBatchesInFlight?: number
   /** How long (ms) stopping waits for batches in flight and for modules to flush. Default 10000. */
   stopTimeout?: number
@@ -209,6 +215,7 @@ async function startServer(
     analyzers: stages.analyzers,
     logger: makeLogger,
     ...(options.maxHops !== undefined ? { maxHops: options.maxHops } : {}),
+    ...(options.parsing !== undefined ? { parsePlacement: options.parsing } : {}),
     ...(options.deadLetter !== undefined ? { deadLetter: options.deadLetter } : {}),
     ...(options.supervision !== undefined ? { supervision: options.supervision } : {}),
     ...(options.maxBatchesInFlight !== undefined ? { maxBatchesInFlight: options.maxBatchesInFlight } : {}),

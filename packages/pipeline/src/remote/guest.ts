@@ -1,6 +1,6 @@
 import { toPlainError } from '@beer/core'
 import type { Analyzer, Decoder, Enricher, Lifecycle, LogEvent, ModuleContext, Parser, Sink } from '@beer/core'
-import { decodeEvents, encodeEvents } from '../codec.ts'
+import { decodeEvents, encodeEvents, unpackInputs } from '../codec.ts'
 import { buildInline } from '../load.ts'
 import { consoleLogger } from '../logger.ts'
 import type { ModuleMetrics } from '../metrics.ts'
@@ -100,13 +100,13 @@ export function runGuest(port: GuestPort): void {
       return
     }
     if (role === 'enrich') {
-      const events = decodeEvents(p.text ?? '')
+      const events = decodeEvents(p.text ?? [])
       enrichEvents(single as Slot<Enricher>, events)
       port.send({ t: 'ack', seq, text: encodeEvents(events), count: events.length, metrics: metricsOf() })
       return
     }
     if (role === 'analyze') {
-      const events = decodeEvents(p.text ?? '')
+      const events = decodeEvents(p.text ?? [])
       const had = events.map((e) => e.event?.id)
       analyzeEvents(single as Slot<Analyzer>, events)
       let ids: [number, string][] | undefined
@@ -123,7 +123,7 @@ export function runGuest(port: GuestPort): void {
     sink.metrics.received_events += p.count
     let r: void | Promise<void>
     try {
-      r = sink.module.writeNdjson ? sink.module.writeNdjson(p.text ?? '', p.count) : sink.module.write(decodeEvents(p.text ?? ''))
+      r = sink.module.writeNdjson ? sink.module.writeNdjson(p.text ?? [], p.count) : sink.module.write(decodeEvents(p.text ?? []))
     } catch (err) {
       written(seq, p.count, err)
       return
@@ -188,7 +188,7 @@ export function runGuest(port: GuestPort): void {
   port.onMessage((m) => {
     switch (m.t) {
       case 'batch':
-        if (!stopping) handle(m.seq, m)
+        if (!stopping) handle(m.seq, m.packed !== undefined ? { inputs: unpackInputs(m.packed), count: m.count } : m)
         return
       case 'ping':
         port.send({ t: 'pong', at: m.at, usage: port.usage() })

@@ -4,14 +4,15 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { BeerError, toPlainError } from '@beer/core'
 import type { Logger, PlainError } from '@beer/core'
-import { joinLines, splitEvents } from '../codec.ts'
+import { joinLines, packInputs, splitEvents } from '../codec.ts'
+import type { Ndjson } from '../codec.ts'
 import { countDrop, countError, newMetrics } from '../metrics.ts'
 import type { ModuleMetrics } from '../metrics.ts'
 import type { GuestMessage, HostMessage, InitMessage, Payload, Usage } from './protocol.ts'
 
 /** What the host gets back for a batch. */
 export interface WorkResult {
-  text?: string
+  text?: Ndjson
   count: number
   ids?: [number, string][]
 }
@@ -47,7 +48,7 @@ export interface SupervisionOptions {
 export type InstanceState = 'starting' | 'running' | 'restarting' | 'quarantined' | 'stopping' | 'stopped' | 'failed'
 
 export interface InstanceHooks {
-  onEmit(text: string, count: number): void
+  onEmit(text: Ndjson, count: number): void
   deadLetter(payload: Payload, error: PlainError): void
   log: Logger
 }
@@ -231,7 +232,7 @@ export class RemoteInstance {
       this.inflight.set(seq, w)
       const p = w.payload
       inc.send(
-        p.inputs !== undefined ? { t: 'batch', seq, inputs: p.inputs, count: p.count } : { t: 'batch', seq, text: p.text ?? '', count: p.count },
+        p.inputs !== undefined ? { t: 'batch', seq, packed: packInputs(p.inputs), count: p.count } : { t: 'batch', seq, text: p.text ?? [], count: p.count },
       )
     }
   }
@@ -382,7 +383,7 @@ export class RemoteInstance {
           this.hooks.deadLetter(blamed.payload, reason)
           countDrop(this.hostMetrics, 'dead_letter', blamed.payload.count)
           this.hooks.log.error(`instance ${this.index}: an event crashed it twice; sent to the dead letters`, { error: reason.message })
-          blamed.done({ count: 0, text: '' })
+          blamed.done({ count: 0, text: [] })
         } else {
           held.unshift(...split(blamed))
         }
@@ -413,8 +414,8 @@ export class RemoteInstance {
   /** Ends a batch without handling it: counted, and for enrichers the events pass on unchanged. */
   private dropWork(w: Work, reason: string): void {
     countDrop(this.hostMetrics, reason, w.payload.count)
-    if (this.init.role === 'enrich') w.done({ text: w.payload.text ?? '', count: w.payload.count })
-    else w.done({ count: 0, text: '' })
+    if (this.init.role === 'enrich') w.done({ text: w.payload.text ?? [], count: w.payload.count })
+    else w.done({ count: 0, text: [] })
   }
 }
 
@@ -427,7 +428,7 @@ function split(w: Work): Work[] {
     a = { inputs: p.inputs.slice(0, half), count: half }
     b = { inputs: p.inputs.slice(half), count: p.count - half }
   } else {
-    const lines = splitEvents(p.text ?? '')
+    const lines = splitEvents(p.text ?? [])
     a = { text: joinLines(lines.slice(0, half)), count: half }
     b = { text: joinLines(lines.slice(half)), count: lines.length - half }
   }
@@ -435,7 +436,7 @@ function split(w: Work): Work[] {
   let second: WorkResult | undefined
   const finish = (): void => {
     if (!first || !second) return
-    const r: WorkResult = { count: first.count + second.count, text: (first.text ?? '') + (second.text ?? '') }
+    const r: WorkResult = { count: first.count + second.count, text: [...(first.text ?? []), ...(second.text ?? [])] }
     if (first.ids || second.ids) {
       r.ids = [...(first.ids ?? []), ...(second.ids ?? []).map(([i, id]): [number, string] => [i + half, id])]
     }

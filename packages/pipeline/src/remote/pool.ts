@@ -1,5 +1,6 @@
 import type { LogEvent } from '@beer/core'
 import { joinLines, splitEvents } from '../codec.ts'
+import type { Ndjson } from '../codec.ts'
 import { fieldAt } from '../runners.ts'
 import { RemoteInstance } from './instance.ts'
 import type { InstanceHooks, SupervisionOptions, WorkResult } from './instance.ts'
@@ -62,7 +63,7 @@ export class RemotePool {
     return best ?? this.instances[0]!
   }
 
-  private async submitPartitioned(text: string, events: readonly LogEvent[] | undefined): Promise<WorkResult> {
+  private async submitPartitioned(text: Ndjson, events: readonly LogEvent[] | undefined): Promise<WorkResult> {
     const lines = splitEvents(text)
     const n = this.instances.length
     const groups: number[][] = Array.from({ length: n }, () => [])

@@ -1,6 +1,7 @@
 import type { ModuleDescriptor } from '@beer/core'
 import type { PlainError } from '@beer/core'
 import type { ModuleMetrics } from '../metrics.ts'
+import type { Ndjson, PackedInputs } from '../codec.ts'
 
 /**
  * The messages between the runtime (host) and a module running in a worker thread or a child
@@ -37,13 +38,13 @@ export interface Payload {
   /** Raw inputs, for the parse role. */
   inputs?: unknown[]
   /** NDJSON events, for the other roles. */
-  text?: string
+  text?: Ndjson
   count: number
 }
 
 export type HostMessage =
   | InitMessage
-  | ({ t: 'batch'; seq: number } & Payload)
+  | { t: 'batch'; seq: number; packed?: PackedInputs | unknown[]; text?: Ndjson; count: number }
   | { t: 'ping'; at: number }
   | { t: 'command'; id: number; name: string; args?: unknown }
   | { t: 'stop' }
@@ -64,13 +65,13 @@ export type GuestMessage =
       t: 'ack'
       seq: number
       /** Parse and enrich roles: the events that come out, as NDJSON. */
-      text?: string
+      text?: Ndjson
       count?: number
       /** Analyze role: ids given to events of the batch (by index), for causes of emitted events. */
       ids?: [number, string][]
       metrics: Record<string, ModuleMetrics>
     }
-  | { t: 'emit'; text: string; count: number }
+  | { t: 'emit'; text: Ndjson; count: number }
   | { t: 'pong'; at: number; usage: Usage }
   | { t: 'answer'; id: number; answers: { module: string; answer?: unknown; error?: { code: string; message: string } }[] }
   | { t: 'stopped' }
