@@ -58,6 +58,8 @@ export interface SyslogOptions {
    * `maxRestarts` (crashes in a row before quarantine, 5).
    */
   supervision?: PipelineOptions['supervision']
+  /** Modules each worker thread imports before its own (a TypeScript loader on Node 20, an agent). */
+  preload?: string[]
   /** Batches inside the pipeline before reads pause (TCP) or are held, then dropped (UDP). Default 4. */
   maxBatchesInFlight?: number
   /** How long (ms) stopping waits for batches in flight and for modules to flush. Default 10000. */
@@ -220,6 +222,7 @@ async function startServer(
     ...(options.supervision !== undefined ? { supervision: options.supervision } : {}),
     ...(options.maxBatchesInFlight !== undefined ? { maxBatchesInFlight: options.maxBatchesInFlight } : {}),
     ...(options.stopTimeout !== undefined ? { stopTimeout: options.stopTimeout } : {}),
+    ...(options.preload !== undefined ? { preload: options.preload } : {}),
   }
   const pipeline: Pipeline = createPipeline(pipelineOptions)
   await pipeline.start()
