@@ -2,7 +2,7 @@
 // event to a file. beer (examples/minimal) and rsyslog do the same job in the same run, one after
 // the other, each loaded by the same sender process and checked for loss the same way.
 //
-//   cd bench && node --import tsx e2e-tcp-file.bench.ts [--count 1000000] [--only beer|rsyslog]
+//   cd bench && node --import tsx e2e-tcp-file.bench.ts [--count 1000000] [--only beer|beer-workers|rsyslog]
 //     [--runs 3] [--connections 4] [--timeout 120] [--beer-main <path to main.js>] [--cpu-prof <dir>]
 //     [--beer-runtime <path to node, bun or deno binary>]
 //     [--no-record]
@@ -70,7 +70,7 @@ const COUNT = positiveInt('count', opts.count)
 const CONNECTIONS = positiveInt('connections', opts.connections)
 const TIMEOUT_MS = positiveInt('timeout', opts.timeout) * 1000
 const RUNS = positiveInt('runs', opts.runs)
-if (opts.only !== undefined && opts.only !== 'beer' && opts.only !== 'rsyslog') fail('--only takes beer or rsyslog')
+if (opts.only !== undefined && !['beer', 'beer-workers', 'rsyslog'].includes(opts.only)) fail('--only takes beer, beer-workers or rsyslog')
 
 function positiveInt(name: string, text: string): number {
   const n = Number(text.replace(/_/g, ''))
@@ -277,7 +277,12 @@ function rsyslogReceiver(): Receiver {
   }
 }
 
-function beerReceiver(): Receiver {
+/**
+ * beer as the example runs it: inline (every stage on the main thread), or with
+ * BEER_PARSE_WORKERS=2 (header parse, fallback parser and serialization in two worker threads;
+ * the main thread reads sockets and writes what comes back).
+ */
+function beerReceiver(workers = 0): Receiver {
   const main = path.resolve(opts['beer-main'] ?? DEFAULT_BEER_MAIN)
   const cpuProfDir = opts['cpu-prof'] ? path.resolve(opts['cpu-prof']) : undefined
   const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []
@@ -293,7 +298,7 @@ function beerReceiver(): Receiver {
   } catch {}
   const shown = path.relative(REPO_DIR, main).startsWith('..') ? main : path.relative(REPO_DIR, main)
   return {
-    name: 'beer',
+    name: workers > 0 ? 'beer-workers' : 'beer',
     unavailable: () =>
       existsSync(main)
         ? undefined
@@ -301,14 +306,21 @@ function beerReceiver(): Receiver {
     describe: () => [
       `beer: \`${opts['beer-runtime'] ? path.basename(opts['beer-runtime']) : 'node'} ${nodeArgs.join(' ')}${nodeArgs.length ? ' ' : ''}${shown}\` (Node ${process.version}, commit ${
         commit || 'unknown'
-      }) with \`BEER_LISTEN=tcp://127.0.0.1:<port>\` and \`BEER_OUT=<tmp>/events.ndjson\`; stopped with SIGTERM (drains, flushes, exits).`,
+      }) with \`BEER_LISTEN=tcp://127.0.0.1:<port>\` and \`BEER_OUT=<tmp>/events.ndjson\`${
+        workers > 0 ? `, and \`BEER_PARSE_WORKERS=${workers}\` (the parse stage in ${workers} worker threads)` : ''
+      }; stopped with SIGTERM (drains, flushes, exits).`,
     ],
     async start(dir, port, outPath) {
       if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true })
       const child = track(
         spawn(opts['beer-runtime'] ?? process.execPath, [...nodeArgs, main], {
           cwd: dir,
-          env: { ...process.env, BEER_LISTEN: `tcp://127.0.0.1:${port}`, BEER_OUT: outPath },
+          env: {
+            ...process.env,
+            BEER_LISTEN: `tcp://127.0.0.1:${port}`,
+            BEER_OUT: outPath,
+            BEER_PARSE_WORKERS: String(workers),
+          },
           stdio: ['ignore', 'pipe', 'pipe'],
         })
       )
@@ -475,7 +487,7 @@ async function measure(receiver: Receiver): Promise<RunResult> {
     counter.poll()
     counter.close()
     const check = await checkOutput(outPath, COUNT)
-    if (exit !== 'exit 0' && receiver.name === 'beer')
+    if (exit !== 'exit 0' && receiver.name.startsWith('beer'))
       note = [note, `stopped with ${exit}:\n${output()}`].filter(Boolean).join('\n')
     return {
       name: receiver.name,
@@ -600,17 +612,28 @@ function verdict(summaries: Summary[], skipped: Map<string, string>): string[] {
       : rs?.lossFree
       ? '**met**'
       : '**not shown** (no rsyslog figure to compare with)'
-  return [goal, '', `Result: ${status}; ${ratio}.`]
+  const lines = [goal, '', `Result: ${status}; ${ratio}.`]
+  const workers = summaries.find((s) => s.name === 'beer-workers')
+  if (workers) {
+    const gain = workers.median.eventsPerS / beer.median.eventsPerS
+    lines.push(
+      '',
+      `Parse stage in 2 worker threads: ${int(workers.median.eventsPerS)} events/s, ${gain.toFixed(2)}× the inline pipeline in the same run (${
+        gain > 1 ? 'higher' : '**not higher**'
+      })${workers.lossFree ? ', no loss' : ', **with loss**'}${rs?.lossFree ? `; ${(workers.median.eventsPerS / rs.median.eventsPerS).toFixed(2)}× rsyslog` : ''}.`,
+    )
+  }
+  return lines
 }
 
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const wanted = opts.only ? [opts.only] : ['rsyslog', 'beer']
+  const wanted = opts.only ? [opts.only] : ['rsyslog', 'beer', 'beer-workers']
   const skipped = new Map<string, string>()
   const receivers: Receiver[] = []
   for (const name of wanted) {
-    const receiver = name === 'beer' ? beerReceiver() : rsyslogReceiver()
+    const receiver = name === 'beer' ? beerReceiver() : name === 'beer-workers' ? beerReceiver(2) : rsyslogReceiver()
     const why = receiver.unavailable()
     if (why) {
       console.log(`${name}: skipped: ${why}`)

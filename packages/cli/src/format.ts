@@ -50,40 +50,73 @@ export function rates(before: Record<string, number>, after: Record<string, numb
   return out
 }
 
-/** The status as text: a table of modules, a table of listeners, then drop and error reasons. */
+/**
+ * The status as text: a table of modules, a table of listeners, then drop and error reasons and
+ * the last error of modules that have one. Events per second come from `rateOf` (two snapshots)
+ * and, where it has none, from the row's own `eventsPerSec`; the column is left out when neither
+ * gives any.
+ */
 export function renderStatus(status: unknown, rateOf?: Rates): string {
   const { modules, listeners, extra } = sections(status)
   const lines: string[] = []
   const details: string[] = []
-  const withRate = rateOf !== undefined
-  const rate = (key: string): string => {
-    const r = rateOf?.[key]
+  const rate = (key: string, own?: number): string => {
+    const r = rateOf?.[key] ?? own
     return r === undefined ? '-' : r < 10 ? r.toFixed(1) : count(Math.round(r))
   }
 
-  const mHead = ['MODULE', 'KIND', 'PLACEMENT', 'UPTIME', 'IN', 'OUT', ...(withRate ? ['EVENTS/S'] : []), 'ERRORS', 'DROPS']
+  const withRate = rateOf !== undefined || modules.some((m) => num(m.eventsPerSec) !== undefined)
+  const mHead = [
+    'MODULE',
+    'KIND',
+    'PLACEMENT',
+    'STATE',
+    'UPTIME',
+    'IN',
+    'OUT',
+    ...(withRate ? ['EVENTS/S'] : []),
+    'ERRORS',
+    'DROPS',
+    'RESTARTS',
+    'QUEUE',
+    'CPU',
+    'MEM',
+    'ELU',
+  ]
   const mRows = modules.map((m) => {
     const metrics = obj(m.metrics)
     const name = text(m.name)
     detail(details, name, 'dropped', metrics.dropped_events)
     detail(details, name, 'errors', metrics.errors)
+    const last = obj(m.lastError)
+    if (last.code !== undefined || last.message !== undefined) {
+      details.push(`${name} last error: ${[last.code, last.message].filter((x) => x !== undefined).map(text).join(': ')}`)
+    }
     return [
       name,
       text(m.kind),
       text(m.placement),
+      typeof m.state === 'string' ? m.state : '-',
       duration(num(m.uptimeMs)),
       count(num(metrics.received_events)),
       count(num(metrics.sent_events)),
-      ...(withRate ? [rate(`module:${name}`)] : []),
+      ...(withRate ? [rate(`module:${name}`, num(m.eventsPerSec))] : []),
       count(total(metrics.errors)),
       count(total(metrics.dropped_events)),
+      count(num(m.restarts)),
+      count(num(m.queueDepth)),
+      cpu(m),
+      shortBytes(m.placement === 'process' ? (num(m.rssBytes) ?? num(m.heapUsedBytes)) : num(m.heapUsedBytes)),
+      percent(num(m.elu)),
     ]
   })
   lines.push(...table(mHead, mRows, 4))
   if (modules.length === 0) lines.push('(no modules)')
 
   if (listeners.length) {
-    const lHead = ['LISTENER', 'RECEIVED', 'BYTES', ...(withRate ? ['EVENTS/S'] : []), 'CONNECTIONS', 'ERRORS', 'DROPS']
+    // Listener rows carry no rate of their own: only snapshots give one.
+    const listenerRate = rateOf !== undefined
+    const lHead = ['LISTENER', 'RECEIVED', 'BYTES', ...(listenerRate ? ['EVENTS/S'] : []), 'CONNECTIONS', 'ERRORS', 'DROPS']
     const lRows = listeners.map((l) => {
       const url = text(l.url)
       detail(details, url, 'dropped', l.dropped_events)
@@ -94,7 +127,7 @@ export function renderStatus(status: unknown, rateOf?: Rates): string {
         url,
         count(num(l.received_events)),
         bytes(num(l.received_bytes)),
-        ...(withRate ? [rate(`listener:${url}`)] : []),
+        ...(listenerRate ? [rate(`listener:${url}`)] : []),
         open === undefined && all === undefined ? '-' : `${count(open)} open / ${count(all)}`,
         count(total(l.errors)),
         count(total(l.dropped_events)),
@@ -116,6 +149,36 @@ function processLine(p: Record<string, unknown>): string {
     `process ${text(p.pid)}: up ${duration(num(p.uptimeMs))}, CPU ${seconds(num(p.cpuUserMs))} user + ` +
     `${seconds(num(p.cpuSystemMs))} system, RSS ${bytes(num(p.rssBytes))}, heap ${bytes(num(p.heapUsedBytes))}`
   )
+}
+
+/** CPU time (user + system) of a module's own process, in seconds: `0.4s`, `12.3s`, `1,234s`. */
+function cpu(m: Row): string {
+  const user = num(m.cpuUserMs)
+  const system = num(m.cpuSystemMs)
+  if (user === undefined && system === undefined) return '-'
+  const s = ((user ?? 0) + (system ?? 0)) / 1000
+  return s < 100 ? `${s.toFixed(1)}s` : `${count(Math.round(s))}s`
+}
+
+/** Bytes in at most five characters, as top does: `512B`, `980K`, `12.3M`, `1.2G`. */
+export function shortBytes(n: number | undefined): string {
+  if (n === undefined || n < 0) return '-'
+  const units = ['B', 'K', 'M', 'G', 'T']
+  let v = n
+  let u = 0
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024
+    u++
+  }
+  if (u === 0) return `${Math.round(v)}B`
+  // 1023.9K would round to 1024K: shown as 1.0M instead.
+  if (v >= 1023.95 && u < units.length - 1) return `1.0${units[u + 1]}`
+  return `${v < 99.95 ? v.toFixed(1) : Math.round(v)}${units[u]}`
+}
+
+/** A 0..1 fraction as a whole percentage. */
+function percent(f: number | undefined): string {
+  return f === undefined ? '-' : `${Math.round(f * 100)}%`
 }
 
 function detail(out: string[], who: string, what: string, reasons: unknown): void {
