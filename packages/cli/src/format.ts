@@ -51,10 +51,10 @@ export function rates(before: Record<string, number>, after: Record<string, numb
 }
 
 /**
- * The status as text: a table of modules, a table of listeners, then drop and error reasons and
- * the last error of modules that have one. Events per second come from `rateOf` (two snapshots)
- * and, where it has none, from the row's own `eventsPerSec`; the column is left out when neither
- * gives any.
+ * The status as text: a table of modules, a table of listeners, then drop and error reasons and the
+ * last error of each module that has one. A module's events per second come from `rateOf` (two
+ * snapshots) or else from the row's own `eventsPerSec`; the column is left out when neither has any.
+ * Inline modules run on beer's main thread: they have no state, CPU, memory or ELU of their own (`-`).
  */
 export function renderStatus(status: unknown, rateOf?: Rates): string {
   const { modules, listeners, extra } = sections(status)
@@ -65,52 +65,35 @@ export function renderStatus(status: unknown, rateOf?: Rates): string {
     return r === undefined ? '-' : r < 10 ? r.toFixed(1) : count(Math.round(r))
   }
 
-  const withRate = rateOf !== undefined || modules.some((m) => num(m.eventsPerSec) !== undefined)
-  const mHead = [
-    'MODULE',
-    'KIND',
-    'PLACEMENT',
-    'STATE',
-    'UPTIME',
-    'IN',
-    'OUT',
-    ...(withRate ? ['EVENTS/S'] : []),
-    'ERRORS',
-    'DROPS',
-    'RESTARTS',
-    'QUEUE',
-    'CPU',
-    'MEM',
-    'ELU',
-  ]
+  const moduleRate = rateOf !== undefined || modules.some((m) => num(m.eventsPerSec) !== undefined)
+  const mHead = ['MODULE', 'KIND', 'PLACEMENT', 'STATE', 'UPTIME', 'IN', 'OUT', ...(moduleRate ? ['EVENTS/S'] : [])]
+  mHead.push('ERRORS', 'DROPS', 'RESTARTS', 'QUEUE', 'CPU', 'MEM', 'ELU')
   const mRows = modules.map((m) => {
     const metrics = obj(m.metrics)
     const name = text(m.name)
     detail(details, name, 'dropped', metrics.dropped_events)
     detail(details, name, 'errors', metrics.errors)
-    const last = obj(m.lastError)
-    if (last.code !== undefined || last.message !== undefined) {
-      details.push(`${name} last error: ${[last.code, last.message].filter((x) => x !== undefined).map(text).join(': ')}`)
-    }
+    lastError(details, name, m.lastError)
     return [
       name,
       text(m.kind),
       text(m.placement),
-      typeof m.state === 'string' ? m.state : '-',
+      typeof m.state === 'string' && m.state !== '' ? m.state : '-',
       duration(num(m.uptimeMs)),
       count(num(metrics.received_events)),
       count(num(metrics.sent_events)),
-      ...(withRate ? [rate(`module:${name}`, num(m.eventsPerSec))] : []),
+      ...(moduleRate ? [rate(`module:${name}`, num(m.eventsPerSec))] : []),
       count(total(metrics.errors)),
       count(total(metrics.dropped_events)),
       count(num(m.restarts)),
       count(num(m.queueDepth)),
-      cpu(m),
+      cpu(num(m.cpuUserMs), num(m.cpuSystemMs)),
+      // A child process's resident memory; a worker thread has only its heap to show.
       shortBytes(m.placement === 'process' ? (num(m.rssBytes) ?? num(m.heapUsedBytes)) : num(m.heapUsedBytes)),
       percent(num(m.elu)),
     ]
   })
-  lines.push(...table(mHead, mRows, 4))
+  lines.push(...table(mHead, mRows, 4, true))
   if (modules.length === 0) lines.push('(no modules)')
 
   if (listeners.length) {
@@ -151,16 +134,51 @@ function processLine(p: Record<string, unknown>): string {
   )
 }
 
-/** CPU time (user + system) of a module's own process, in seconds: `0.4s`, `12.3s`, `1,234s`. */
-function cpu(m: Row): string {
-  const user = num(m.cpuUserMs)
-  const system = num(m.cpuSystemMs)
-  if (user === undefined && system === undefined) return '-'
-  const s = ((user ?? 0) + (system ?? 0)) / 1000
-  return s < 100 ? `${s.toFixed(1)}s` : `${count(Math.round(s))}s`
+function detail(out: string[], who: string, what: string, reasons: unknown): void {
+  const parts = Object.entries(obj(reasons)).filter(([, n]) => num(n) !== 0)
+  if (parts.length) out.push(`${who} ${what}: ${parts.map(([k, n]) => `${k}=${count(num(n))}`).join(', ')}`)
 }
 
-/** Bytes in at most five characters, as top does: `512B`, `980K`, `12.3M`, `1.2G`. */
+/** `logins last error: BEER_ERR_MODULE_CRASHED: killed by SIGKILL`, when the row has one. */
+function lastError(out: string[], who: string, error: unknown): void {
+  const e = typeof error === 'string' ? { message: error } : obj(error)
+  const parts = [e.code, e.message].filter((x) => x !== undefined && x !== null && x !== '').map(text)
+  if (parts.length) out.push(`${who} last error: ${parts.join(': ')}`)
+}
+
+function total(reasons: unknown): number | undefined {
+  if (reasons === undefined) return undefined
+  let sum = 0
+  for (const n of Object.values(obj(reasons))) sum += num(n) ?? 0
+  return sum
+}
+
+/**
+ * Left-aligns the first `textColumns` columns and right-aligns the numbers after them. Columns are
+ * two spaces apart; with `narrow`, only the first is, the rest one space, as in ps(1), so that a
+ * wide table fits a terminal.
+ */
+function table(head: string[], rows: string[][], textColumns: number, narrow = false): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => {
+        const cell = i < textColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)
+        return i === 0 ? cell : (narrow && i > 1 ? ' ' : '  ') + cell
+      })
+      .join('')
+      .trimEnd()
+  return [line(head), ...rows.map(line)]
+}
+
+/** CPU time (user + system) in seconds: `0.4s`, `12.3s`, `1,234s`. */
+export function cpu(userMs: number | undefined, systemMs: number | undefined): string {
+  if (userMs === undefined && systemMs === undefined) return '-'
+  const s = ((userMs ?? 0) + (systemMs ?? 0)) / 1000
+  return s < 99.95 ? `${s.toFixed(1)}s` : `${count(Math.round(s))}s`
+}
+
+/** Bytes in at most five characters, as top(1) shows memory: `512B`, `980K`, `12.3M`, `1.2G`. */
 export function shortBytes(n: number | undefined): string {
   if (n === undefined || n < 0) return '-'
   const units = ['B', 'K', 'M', 'G', 'T']
@@ -171,37 +189,14 @@ export function shortBytes(n: number | undefined): string {
     u++
   }
   if (u === 0) return `${Math.round(v)}B`
-  // 1023.9K would round to 1024K: shown as 1.0M instead.
-  if (v >= 1023.95 && u < units.length - 1) return `1.0${units[u + 1]}`
+  // What would round to 1024 of a unit is shown as 1.0 of the next.
+  if (v >= 1023.5 && u < units.length - 1) return `1.0${units[u + 1]}`
   return `${v < 99.95 ? v.toFixed(1) : Math.round(v)}${units[u]}`
 }
 
-/** A 0..1 fraction as a whole percentage. */
-function percent(f: number | undefined): string {
+/** A fraction of 0..1 as a whole percentage. */
+export function percent(f: number | undefined): string {
   return f === undefined ? '-' : `${Math.round(f * 100)}%`
-}
-
-function detail(out: string[], who: string, what: string, reasons: unknown): void {
-  const parts = Object.entries(obj(reasons)).filter(([, n]) => num(n) !== 0)
-  if (parts.length) out.push(`${who} ${what}: ${parts.map(([k, n]) => `${k}=${count(num(n))}`).join(', ')}`)
-}
-
-function total(reasons: unknown): number | undefined {
-  if (reasons === undefined) return undefined
-  let sum = 0
-  for (const n of Object.values(obj(reasons))) sum += num(n) ?? 0
-  return sum
-}
-
-/** Left-aligns the first `textColumns` columns and right-aligns the numbers after them. */
-function table(head: string[], rows: string[][], textColumns: number): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => (i < textColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
-      .join('  ')
-      .trimEnd()
-  return [line(head), ...rows.map(line)]
 }
 
 export function count(n: number | undefined): string {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -31,6 +31,10 @@ function fakeHandler(): ControlHandler & { calls: unknown[][] } {
       if (target === 'nope') throw new BeerError('BEER_ERR_COMMAND_UNKNOWN_MODULE', `no module named 'nope'`)
       if (name === 'slow') await new Promise((r) => setTimeout(r, 50))
       if (name === 'boom') return [{ module: 'file', error: { code: 'BEER_ERR_SINK_FILE_ROTATE', message: 'disk' } }]
+      // A handler that fails in ways a careful one would not: a plain exception, an answer JSON cannot hold.
+      if (name === 'throws') throw new TypeError('cannot read properties of undefined')
+      if (name === 'bigint') return [{ module: 'file', answer: 10n }]
+      if (name === 'nosuch') throw new BeerError('BEER_ERR_COMMAND_UNKNOWN', `no module knows the command 'nosuch'`)
       return [{ module: 'file', answer: { did: name, args: args ?? null } }]
     },
   }
@@ -69,6 +73,38 @@ function rawClient(socketPath: string): Promise<{ send(text: string): void; next
       }),
     )
   })
+}
+
+/** The unprivileged user (nobody) a child process becomes to try another user's socket. */
+const NOBODY = 65534
+
+/**
+ * Runs a Node child that drops root for `NOBODY` (uid and gid, no supplementary groups) and then
+ * connects to `socketPath`: it reports the uid it ran as and the connect error code, or that it
+ * connected, or why it could not change user.
+ */
+async function asNobody(socketPath: string): Promise<{ uid?: number; error?: string; connected?: true; setuid?: string }> {
+  const code = `
+    const net = require('node:net')
+    const report = (r) => process.stdout.write(JSON.stringify(r))
+    try {
+      process.setgroups([])
+      process.setgid(${NOBODY})
+      process.setuid(${NOBODY})
+    } catch (err) {
+      report({ setuid: err.code || err.message })
+      process.exit(0)
+    }
+    const socket = net.connect({ path: process.argv[1] })
+    socket.once('connect', () => { report({ uid: process.getuid(), connected: true }); socket.destroy() })
+    socket.once('error', (err) => report({ uid: process.getuid(), error: err.code }))
+  `
+  const child = spawn(process.execPath, ['-e', code, socketPath], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 10_000 })
+  let out = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+  const [exitCode] = (await once(child, 'exit')) as [number | null]
+  assert.equal(exitCode, 0, `the child exited with ${exitCode}: ${out}`)
+  return JSON.parse(out)
 }
 
 describe('controlServer', () => {
@@ -134,6 +170,33 @@ describe('controlServer', () => {
     }
   })
 
+  it('answers unknown commands and failing handlers with an error and keeps serving', async () => {
+    const dir = await tempDir()
+    const server = await controlServer(fakeHandler(), { path: path.join(dir, 'beer.sock') })
+    const c = await rawClient(server.path)
+    try {
+      c.send('{"id":1,"command":5}\n{"id":2,"command":""}\n{"id":3,"command":"nosuch"}\n')
+      let r = await c.next()
+      assert.deepEqual([r.id, r.ok, r.error.code], [1, false, 'BEER_ERR_CONTROL_BAD_REQUEST'])
+      r = await c.next()
+      assert.deepEqual([r.id, r.ok, r.error.code], [2, false, 'BEER_ERR_CONTROL_BAD_REQUEST'])
+      r = await c.next()
+      assert.deepEqual([r.id, r.ok, r.error.code], [3, false, 'BEER_ERR_COMMAND_UNKNOWN'])
+      c.send('{"id":4,"command":"throws"}\n{"id":5,"command":"bigint"}\n{"id":6,"command":"status"}\n')
+      r = await c.next()
+      assert.deepEqual([r.id, r.ok, r.error.code], [4, false, 'BEER_ERR_MODULE_THREW'])
+      assert.match(r.error.message, /cannot read properties/)
+      r = await c.next()
+      assert.deepEqual([r.id, r.ok, r.error.code], [5, false, 'BEER_ERR_CONTROL_ANSWER'])
+      r = await c.next()
+      assert.deepEqual([r.id, r.ok], [6, true])
+      assert.equal((await controlRequest(server.path, { command: 'status' })).ok, true, 'and new connections are served')
+    } finally {
+      c.close()
+      await server.close()
+    }
+  })
+
   it('answers requests on one connection in order', async () => {
     const dir = await tempDir()
     const server = await controlServer(fakeHandler(), { path: path.join(dir, 'beer.sock') })
@@ -188,6 +251,36 @@ describe('controlServer', () => {
     await server.close()
     await assert.rejects(stat(socketPath), { code: 'ENOENT' })
   })
+
+  it(
+    'refuses another user: the socket is 0600 in a 0700 folder',
+    { skip: process.getuid?.() !== 0 && 'needs root: only root can act as another user to try the socket (run the tests as root to include it)' },
+    async (t) => {
+      const dir = await tempDir()
+      // Only what controlServer creates may keep the other user out: the test's own folder is opened.
+      await chmod(dir, 0o755)
+      const socketPath = path.join(dir, 'run', 'beer.sock')
+      const server = await controlServer(fakeHandler(), { path: socketPath })
+      try {
+        const first = await asNobody(socketPath)
+        if (first.setuid) {
+          t.skip(`root here cannot become uid ${NOBODY}: ${first.setuid}`)
+          return
+        }
+        assert.equal(first.uid, NOBODY)
+        assert.equal(first.error, 'EACCES', 'the 0700 folder and the 0600 socket refuse another user')
+        // Each protection alone is enough: with the folder open, the socket's mode still refuses.
+        await chmod(path.dirname(socketPath), 0o755)
+        assert.equal((await asNobody(socketPath)).error, 'EACCES', 'the 0600 socket alone refuses another user')
+        // And the refusal is the modes' doing: with the socket open to all, that user gets in.
+        await chmod(socketPath, 0o666)
+        assert.deepEqual(await asNobody(socketPath), { uid: NOBODY, connected: true })
+        assert.equal((await controlRequest(socketPath, { command: 'status' })).ok, true, 'the owner still gets answers')
+      } finally {
+        await server.close()
+      }
+    },
+  )
 
   it('refuses a socket a running server listens on', async () => {
     const dir = await tempDir()
