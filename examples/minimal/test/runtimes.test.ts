@@ -2,95 +2,39 @@
 // process, real UDP and TCP sockets on loopback, the NDJSON file it writes, and a clean SIGTERM.
 // Node runs the built dist/main.js; Bun and Deno run main.ts itself, resolving the @beer packages
 // through node_modules to their built dist/ files as any user's project would.
-import { test, after } from 'node:test'
+import { after } from 'node:test'
 import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { findBun, findDeno } from '../../../scripts/runtimes.mjs'
-import { controlRequest } from '@beer/control'
-import { freePort, octetCounted, sendTcp, sendUdp, until } from '../../../packages/syslog-server/test/fixtures/clients.ts'
+import { octetCounted, sendTcp, sendUdp, until } from '../../../packages/syslog-server/test/fixtures/clients.ts'
+import { cleanUp, eachRuntime, fileText, launcher, portOf, readEvents, root, startCollector, tempDir } from './collector.ts'
+import type { Launch, Runnable, Runtime } from './collector.ts'
 
-const root = fileURLToPath(new URL('../../../', import.meta.url))
-const inCI = process.env.CI === 'true'
-
-type Launch = { command: string; args: string[]; version: string } | { missing: string }
-
-function nodeLaunch(): Launch {
-  const main = join(root, 'examples/minimal/dist/main.js')
-  if (!existsSync(main)) return { missing: `${main} is not built: run npm run build` }
-  return { command: process.execPath, args: ['examples/minimal/dist/main.js'], version: process.versions.node }
-}
-
-function runtimeLaunch(found: ReturnType<typeof findBun>, args: string[]): Launch {
-  return found.found ? { command: found.path, args, version: found.version } : { missing: found.reason }
-}
+after(cleanUp)
 
 // The commands the README gives users, run from the repository root.
-const runtimes: { name: string; launch: Launch; required: boolean }[] = [
-  { name: 'Node', launch: nodeLaunch(), required: true },
-  { name: 'Bun', launch: runtimeLaunch(findBun(), ['examples/minimal/main.ts']), required: inCI },
-  { name: 'Deno', launch: runtimeLaunch(findDeno(), ['run', '-A', 'examples/minimal/main.ts']), required: inCI },
-]
-
-const children = new Set<ChildProcess>()
-const dirs: string[] = []
-// A failed assertion must not leave a collector running or a temporary directory behind.
-after(() => {
-  for (const child of children) child.kill('SIGKILL')
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
-
-type LogEvent = { message?: string; host?: { hostname?: string }; log?: { syslog?: { hostname?: string }; source?: { address?: string } } }
-
-function readEvents(path: string): LogEvent[] {
-  if (!existsSync(path)) return []
-  const text = readFileSync(path, 'utf8')
-  // Only whole lines: the sink may be between writes.
-  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogEvent)
+function example(runtime: Runtime): Launch {
+  if (runtime === 'Node') {
+    const main = join(root, 'examples/minimal/dist/main.js')
+    if (!existsSync(main)) return { missing: `${main} is not built: run npm run build` }
+    return launcher('Node')('examples/minimal/dist/main.js')
+  }
+  return launcher(runtime)('examples/minimal/main.ts')
 }
 
-async function roundTrip(t: TestContext, launch: Exclude<Launch, { missing: string }>): Promise<void> {
-  const [udpPort, tcpPort] = [await freePort('udp'), await freePort('tcp')]
-  const dir = mkdtempSync(join(tmpdir(), 'beer-runtime-'))
-  dirs.push(dir)
+async function roundTrip(launch: Runnable, t: TestContext): Promise<void> {
+  const dir = tempDir()
   const out = join(dir, 'events.ndjson')
-  const child = spawn(launch.command, launch.args, {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      BEER_LISTEN: `udp://127.0.0.1:${udpPort},tcp://127.0.0.1:${tcpPort}`,
-      BEER_OUT: out,
-      BEER_CONTROL: join(dir, 'beer.sock'),
-      // No update checks or crash reports over a network the test does not need.
-      DENO_NO_UPDATE_CHECK: '1',
-      DO_NOT_TRACK: '1',
-      NO_COLOR: '1',
-    },
-  })
-  children.add(child)
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined
-  child.once('exit', (code, signal) => {
-    exit = { code, signal }
-    children.delete(child)
-  })
-  child.once('error', (err) => (stderr += `\nspawn failed: ${err.message}`))
-  const output = () => `--- stdout\n${stdout}--- stderr\n${stderr}--- exit ${JSON.stringify(exit ?? null)}`
-
-  await until('"listening" on stdout', 30_000, () => {
-    if (exit) throw new Error(`the example exited before listening\n${output()}`)
-    return /listening/.test(stdout) || undefined
-  }, output)
+  const control = join(dir, 'beer.sock')
+  const collector = await startCollector(
+    launch,
+    { BEER_LISTEN: 'udp://127.0.0.1:0,tcp://127.0.0.1:0', BEER_OUT: out, BEER_CONTROL: control },
+    { control },
+  )
+  const { output } = collector
+  const [udpPort, tcpPort] = [portOf(collector.addresses, 'udp'), portOf(collector.addresses, 'tcp')]
 
   const udpId = randomUUID()
   const tcpId = randomUUID()
@@ -105,17 +49,13 @@ async function roundTrip(t: TestContext, launch: Exclude<Launch, { missing: stri
   await until('both events in the output file', 15_000, () => {
     const messages = readEvents(out).map((e) => e.message)
     return messages.includes(`udp ${udpId}`) && messages.includes(`tcp ${tcpId}`) ? true : undefined
-  }, () => `${output()}\n--- ${out}\n${existsSync(out) ? readFileSync(out, 'utf8') : '(absent)'}`)
+  }, () => `${output()}\n${fileText(out)}`)
 
   // The control socket answers on this runtime too, with the listeners' counters.
-  const reply = await controlRequest(join(dir, 'beer.sock'), { id: 1, command: 'status' })
-  assert.ok(reply.ok && 'status' in reply, `status over the control socket\n${JSON.stringify(reply)}\n${output()}`)
-  const listeners = (reply.status as { listeners: { received_events: number }[] }).listeners
-  assert.deepEqual(listeners.map((l) => l.received_events), [1, 1])
+  const status = await collector.status()
+  assert.deepEqual(status.listeners.map((l) => l.received_events), [1, 1])
 
-  child.kill('SIGTERM')
-  const stopped = await until('exit after SIGTERM', 15_000, () => exit, output)
-  assert.deepEqual(stopped, { code: 0, signal: null }, `exit after SIGTERM\n${output()}`)
+  assert.deepEqual(await collector.stop(), { code: 0, signal: null }, `exit after SIGTERM\n${output()}`)
 
   const events = readEvents(out)
   const udp = events.filter((e) => e.message === `udp ${udpId}`)
@@ -131,15 +71,107 @@ async function roundTrip(t: TestContext, launch: Exclude<Launch, { missing: stri
   t.diagnostic(`${[launch.command, ...launch.args].join(' ')} (${launch.version})`)
 }
 
-for (const { name, launch, required } of runtimes) {
-  const title = `runs the minimal example under ${name}: a UDP and a TCP message reach the file, SIGTERM exits 0`
-  if ('missing' in launch) {
-    if (required) {
-      test(title, () => assert.fail(`${name} is required here${inCI ? ' (CI=true)' : ''}: ${launch.missing}`))
-    } else {
-      test(title, { skip: `${name} not found: ${launch.missing}` })
-    }
-    continue
+const CONNECTIONS = 3
+const PER_CONNECTION = 100
+
+/**
+ * BEER_PARSE_WORKERS=2: the header parse and the fallback parser run in two worker threads. Every
+ * message must come back parsed, both instances must have parsed some, and the control socket
+ * must show them as worker modules.
+ */
+async function parseWorkers(launch: Runnable, t: TestContext): Promise<void> {
+  const dir = tempDir()
+  const out = join(dir, 'events.ndjson')
+  const control = join(dir, 'beer.sock')
+  const collector = await startCollector(
+    launch,
+    { BEER_LISTEN: 'udp://127.0.0.1:0,tcp://127.0.0.1:0', BEER_OUT: out, BEER_CONTROL: control, BEER_PARSE_WORKERS: '2' },
+    { control },
+  )
+  const { output } = collector
+  const [udpPort, tcpPort] = [portOf(collector.addresses, 'udp'), portOf(collector.addresses, 'tcp')]
+
+  // RFC 5424 and RFC 3164 in turn, with a host name of their own, so a mixed-up parse shows.
+  const run = randomUUID()
+  const expected = new Map<string, string>()
+  const connections = Array.from({ length: CONNECTIONS }, (_, c) =>
+    Array.from({ length: PER_CONNECTION }, (_, i) => {
+      const n = c * PER_CONNECTION + i
+      const message = `tcp ${run} ${n}`
+      const host = `host-${n}.example`
+      expected.set(message, host)
+      return octetCounted(
+        n % 2 === 0 ? `<165>1 2026-11-27T10:00:00.123Z ${host} app 42 ID47 - ${message}` : `<34>Oct 11 22:14:15 ${host} su[231]: ${message}`,
+      )
+    }),
+  )
+  const udpMessage = `udp ${run}`
+  expected.set(udpMessage, 'udp-sender')
+  try {
+    // Connections at once: each read is a batch of its own, spread over the two workers.
+    await Promise.all(connections.map((pieces) => sendTcp({ host: '127.0.0.1', port: tcpPort }, pieces)))
+    await sendUdp(`udp://127.0.0.1:${udpPort}`, [`<34>Oct 11 22:14:15 udp-sender su[231]: ${udpMessage}`])
+  } catch (err) {
+    throw new Error(`sending to the example failed: ${(err as Error).message}\n${output()}`, { cause: err })
   }
-  test(title, { timeout: 90_000 }, (t) => roundTrip(t, launch))
+  const total = expected.size
+  await until(`${total} events in the output file`, 15_000, () => (readEvents(out).length >= total ? true : undefined), () => {
+    const seen = new Set(readEvents(out).map((e) => e.message))
+    const missing = [...expected.keys()].filter((m) => !seen.has(m))
+    return `${output()}\n${missing.length} missing, e.g. ${missing.slice(0, 5).join(' | ')}\n${fileText(out)}`
+  })
+
+  const status = await collector.status()
+  const diagnostics = `${JSON.stringify(status, null, 1)}\n${output()}`
+  assert.deepEqual(status.listeners.map((l) => l.received_events), [1, CONNECTIONS * PER_CONNECTION], diagnostics)
+  const hosted = status.modules.filter((m) => m.placement !== 'inline')
+  assert.deepEqual(
+    hosted.map((m) => ({ name: m.name, module: m.module, kind: m.kind, placement: m.placement, instance: m.instance, state: m.state })),
+    [0, 1].flatMap((i) => [
+      { name: `syslog-header[${i}]`, module: 'syslog-header', kind: 'decoder', placement: 'worker', instance: i, state: 'running' },
+      { name: `syslog[${i}]`, module: 'syslog', kind: 'parser', placement: 'worker', instance: i, state: 'running' },
+    ]),
+    diagnostics,
+  )
+  // Threads of the collector's own process: one per instance, none restarted.
+  const decoders = hosted.filter((m) => m.kind === 'decoder')
+  for (const m of hosted) {
+    assert.equal(m.pid, status.process.pid, `${m.name} runs in the collector's process\n${diagnostics}`)
+    assert.ok(typeof m.threadId === 'number' && m.threadId > 0, `${m.name} has a thread id\n${diagnostics}`)
+    assert.equal(m.restarts, 0, `${m.name} restarts\n${diagnostics}`)
+  }
+  assert.notEqual(decoders[0]!.threadId, decoders[1]!.threadId, diagnostics)
+  // The least busy instance takes each batch, in turn when both are idle: both parsed some, and
+  // together all of them.
+  for (const m of decoders) assert.ok(m.metrics.received_events > 0, `${m.name} parsed nothing\n${diagnostics}`)
+  assert.equal(decoders.reduce((n, m) => n + m.metrics.received_events, 0), total, diagnostics)
+
+  assert.deepEqual(await collector.stop(), { code: 0, signal: null }, `exit after SIGTERM\n${output()}`)
+
+  // Each message exactly once, parsed: the host name from its header, the message after it.
+  const events = readEvents(out)
+  assert.equal(events.length, total, `events in the file\n${fileText(out)}`)
+  const byMessage = new Map(events.map((e) => [e.message, e]))
+  for (const [message, host] of expected) {
+    const e = byMessage.get(message)
+    assert.ok(e, `no event for '${message}'\n${fileText(out)}`)
+    assert.equal(e.log?.syslog?.hostname, host, JSON.stringify(e))
+    assert.equal(e.host?.hostname, host, JSON.stringify(e))
+    assert.match(String(e.log?.source?.address), /^127\.0\.0\.1:\d+$/, JSON.stringify(e))
+  }
+  t.diagnostic(
+    `${[launch.command, ...launch.args].join(' ')} (${launch.version}): ${decoders.map((m) => `${m.name} parsed ${m.metrics.received_events}`).join(', ')}`,
+  )
 }
+
+eachRuntime(
+  (name) => `runs the minimal example under ${name}: a UDP and a TCP message reach the file, SIGTERM exits 0`,
+  example,
+  roundTrip,
+)
+
+eachRuntime(
+  (name) => `runs the minimal example under ${name} with BEER_PARSE_WORKERS=2: ${CONNECTIONS * PER_CONNECTION + 1} messages parsed in two worker threads, SIGTERM exits 0`,
+  example,
+  parseWorkers,
+)

@@ -197,6 +197,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const parsePlacement = sharedParserPlacement(parserEntries, options.parsePlacement)
   const names = uniqueNames(entries.map((e) => e.descriptor.name))
   const nameOf = new Map(entries.map((e, i) => [e, names[i]!]))
+  const fallbackName = fallbackEntry ? nameOf.get(fallbackEntry) : undefined
 
   const own = newMetrics()
   const startedAt = Date.now()
@@ -639,8 +640,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const out: ModuleStatus[] = [
       { name: 'pipeline', kind: 'pipeline', placement: 'inline', uptimeMs: now - startedAt, restarts: 0, queueDepth: active, metrics: own },
     ]
+    const modules: ModuleStatus[] = []
     for (const s of inline) {
-      out.push({
+      modules.push({
         name: s.name,
         kind: s.kind,
         placement: 'inline',
@@ -662,11 +664,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
             addMetrics(metrics, guest.get('') ?? newMetrics())
             addMetrics(metrics, inst.hostMetrics)
           }
-          out.push(remoteRow(name, m.name, m.kind, p.placement, inst, metrics, now))
+          modules.push(remoteRow(name, m.name, m.kind, p.placement, inst, metrics, now))
         })
       }
     }
-    return out
+    // In the order a message meets them.
+    const rank: Record<string, number> = { decoder: 0, parser: 1, enricher: 2, analyzer: 3, sink: 4 }
+    const stage = (m: ModuleStatus): number => (m.kind === 'parser' && m.module === undefined && m.name === fallbackName ? 1.5 : (rank[m.kind] ?? 5))
+    modules.sort((x, y) => stage(x) - stage(y))
+    return [...out, ...modules]
   }
 
   function remoteRow(name: string, module: string, kind: ModuleKind, placement: Placement, inst: RemoteInstance, metrics: ModuleMetrics, now: number): ModuleStatus {

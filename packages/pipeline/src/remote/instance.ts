@@ -66,6 +66,25 @@ type Answer = { module: string; answer?: unknown; error?: { code: string; messag
 // which the worker or child loads with the loader it inherits through execArgv.
 const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
 const WORKER_MAIN = new URL(`./worker-main${EXT}`, import.meta.url)
+
+/**
+ * The runtime flags a worker or child gets: the parent's, without those that name the parent's
+ * own entry (`-e`, `-p`, `--input-type`): Node refuses `--input-type` for a file entry, and a child
+ * given `-e` back would run the parent's code again.
+ */
+function guestExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '--input-type') {
+      i++
+      continue
+    }
+    if (/^--(input-type|eval|print)=/.test(a)) continue
+    out.push(a)
+  }
+  return out
+}
 const PROCESS_MAIN = fileURLToPath(new URL(`./process-main${EXT}`, import.meta.url))
 
 /**
@@ -246,7 +265,7 @@ export class RemoteInstance {
   }
 
   private spawnWorker(): Incarnation {
-    const worker = new Worker(WORKER_MAIN, { stdout: false, stderr: false })
+    const worker = new Worker(WORKER_MAIN, { stdout: false, stderr: false, execArgv: guestExecArgv() })
     const inc: Incarnation = {
       send: (m) => worker.postMessage(m),
       kill: () => void worker.terminate(),
@@ -265,6 +284,7 @@ export class RemoteInstance {
     const child: ChildProcess = fork(PROCESS_MAIN, [], {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: guestExecArgv(),
     })
     const inc: Incarnation = {
       send: (m) => {
