@@ -670,7 +670,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
     // In the order a message meets them.
     const rank: Record<string, number> = { decoder: 0, parser: 1, enricher: 2, analyzer: 3, sink: 4 }
-    const stage = (m: ModuleStatus): number => (m.kind === 'parser' && m.module === undefined && m.name === fallbackName ? 1.5 : (rank[m.kind] ?? 5))
+    const stage = (m: ModuleStatus): number => {
+      // A parse stage in workers lists its modules instance by instance, as they run together.
+      if (m.module !== undefined && (m.kind === 'decoder' || m.kind === 'parser')) return 1
+      return m.name === fallbackName ? 1.5 : (rank[m.kind] ?? 5)
+    }
     modules.sort((x, y) => stage(x) - stage(y))
     return [...out, ...modules]
   }
