@@ -24,7 +24,7 @@ import { addMetrics } from './remote/instance.ts'
 import type { RemoteInstance, SupervisionOptions, WorkResult } from './remote/instance.ts'
 import { RemotePool } from './remote/pool.ts'
 import type { HostedModule, InitMessage, Role } from './remote/protocol.ts'
-import { analyzeEvents, enrichEvents, idsGiven, isThenable, newSlot, parseInputs, stampEmitted } from './runners.ts'
+import { analyzeEvents, commandSlots, enrichEvents, idsGiven, isThenable, newSlot, parseInputs, stampEmitted } from './runners.ts'
 import type { ParseGroup, Slot } from './runners.ts'
 
 export interface PipelineOptions {
@@ -745,25 +745,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
 
     async command(name, args, target) {
-      const answers: CommandAnswer[] = []
-      let found = target === undefined
-      for (const slot of inline) {
-        if (target !== undefined && slot.name !== target) continue
-        found = true
-        try {
-          let answer: unknown
-          if (name === 'flush' && slot.module.flush) {
-            // flush() is the module's answer to the flush command; it is not asked twice.
-            await slot.module.flush()
-            answer = 'flushed'
-          } else if (slot.module.command) answer = await slot.module.command(name, args)
-          if (answer !== undefined) answers.push({ module: slot.name, answer })
-        } catch (err) {
-          const e = toPlainError(err)
-          countError(slot.metrics, e.code)
-          answers.push({ module: slot.name, error: { code: e.code, message: e.message } })
-        }
-      }
+      const asked = target === undefined ? inline : inline.filter((s) => s.name === target)
+      let found = target === undefined || asked.length > 0
+      const answers: CommandAnswer[] = await commandSlots(asked, name, args)
       for (const p of pools) {
         if (target !== undefined && !p.modules.some((m) => m.name === target)) continue
         found = true

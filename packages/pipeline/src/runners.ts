@@ -1,5 +1,5 @@
 import { BeerError, toPlainError } from '@beer/core'
-import type { Analyzer, Decoder, Enricher, LogEvent, ModuleKind, Parser } from '@beer/core'
+import type { Analyzer, Decoder, Enricher, Lifecycle, LogEvent, ModuleKind, Parser } from '@beer/core'
 import { countDrop, countError, newMetrics } from './metrics.ts'
 import type { ModuleMetrics } from './metrics.ts'
 
@@ -215,4 +215,35 @@ export function fieldAt(event: LogEvent, path: readonly string[]): unknown {
     v = (v as Record<string, unknown>)[path[i]!]
   }
   return v
+}
+
+export interface SlotAnswer {
+  module: string
+  answer?: unknown
+  error?: { code: string; message: string }
+}
+
+/**
+ * Asks each module a command, in order. `flush` calls flush() (its answer is 'flushed'); other
+ * commands go to command(); `undefined` means the module ignores it. An error becomes that
+ * module's answer and is counted, never thrown.
+ */
+export async function commandSlots(slots: readonly Slot<Lifecycle>[], name: string, args: unknown): Promise<SlotAnswer[]> {
+  const answers: SlotAnswer[] = []
+  for (const slot of slots) {
+    try {
+      let answer: unknown
+      if (name === 'flush' && slot.module.flush) {
+        // flush() is the module's answer to the flush command; it is not asked twice.
+        await slot.module.flush()
+        answer = 'flushed'
+      } else if (slot.module.command) answer = await slot.module.command(name, args)
+      if (answer !== undefined) answers.push({ module: slot.name, answer })
+    } catch (err) {
+      const e = toPlainError(err)
+      countError(slot.metrics, e.code)
+      answers.push({ module: slot.name, error: { code: e.code, message: e.message } })
+    }
+  }
+  return answers
 }

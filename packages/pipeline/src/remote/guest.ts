@@ -4,7 +4,7 @@ import { decodeEvents, encodeEvents, unpackInputs } from '../codec.ts'
 import { buildInline } from '../load.ts'
 import { consoleLogger } from '../logger.ts'
 import type { ModuleMetrics } from '../metrics.ts'
-import { analyzeEvents, enrichEvents, isThenable, newSlot, parseInputs, stampEmitted } from '../runners.ts'
+import { analyzeEvents, commandSlots, enrichEvents, isThenable, newSlot, parseInputs, stampEmitted } from '../runners.ts'
 import type { ParseGroup, Slot } from '../runners.ts'
 import type { GuestMessage, HostMessage, HostedModule, InitMessage, Payload, Usage } from './protocol.ts'
 
@@ -145,22 +145,7 @@ export function runGuest(port: GuestPort): void {
   }
 
   async function command(id: number, name: string, args: unknown): Promise<void> {
-    const answers: { module: string; answer?: unknown; error?: { code: string; message: string } }[] = []
-    for (const slot of all) {
-      try {
-        let answer: unknown
-        if (name === 'flush' && slot.module.flush) {
-          await slot.module.flush()
-          answer = 'flushed'
-        } else if (slot.module.command) answer = await slot.module.command(name, args)
-        if (answer !== undefined) answers.push({ module: slot.name, answer })
-      } catch (err) {
-        const e = toPlainError(err)
-        slot.metrics.errors[e.code] = (slot.metrics.errors[e.code] ?? 0) + 1
-        answers.push({ module: slot.name, error: { code: e.code, message: e.message } })
-      }
-    }
-    port.send({ t: 'answer', id, answers })
+    port.send({ t: 'answer', id, answers: await commandSlots(all, name, args) })
   }
 
   async function stop(): Promise<void> {
