@@ -162,13 +162,13 @@ interface Stage {
 
 export function createPipeline(options: PipelineOptions): Pipeline {
   const maxHops = options.maxHops ?? 4
-  const maxPending = options.maxPendingWrites ?? 2
-  const maxJobs = options.maxBatchesInFlight ?? 4
+  const maxPending = count(options.maxPendingWrites, 2, 'maxPendingWrites')
+  const maxJobs = count(options.maxBatchesInFlight, 4, 'maxBatchesInFlight')
   const stopTimeout = options.stopTimeout ?? 10_000
   const makeLogger = options.logger ?? consoleLogger
   const sup = options.supervision ?? {}
   const supervision: SupervisionOptions = {
-    window: sup.window ?? 1,
+    window: count(sup.window, 1, 'supervision.window'),
     heartbeatTimeout: sup.heartbeatTimeout ?? 10_000,
     startTimeout: sup.startTimeout ?? 30_000,
     stopTimeout,
@@ -263,6 +263,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const n = placement?.instances ?? 1
     const inits: InitMessage[] = Array.from({ length: n }, (_, i) => ({
       t: 'init',
+      key: crypto.randomUUID(),
       role,
       instance: i,
       modules: modules(i, n),
@@ -425,12 +426,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     for (let j = 0; j < analyzers.length; j++) {
       const a = analyzers[j]!
       if (a === job.emitter) continue
-      if (a.where === 'inline') analyzeEvents(a.slot, eventsOf(job))
-      else (remote ??= []).push(a.pool.submit({ text: textOf(job), count: job.count }, job.events))
-    }
-    if (idsGiven.count !== before) {
-      // An id went to this batch or to one still on its way to the sinks: their text lacks it.
-      for (const j of analyzing) if (j.events !== undefined) j.text = undefined
+      if (a.where === 'inline') {
+        analyzeEvents(a.slot, eventsOf(job))
+        // An id went to this batch or to one still on its way to the sinks: their text lacks it.
+        if (idsGiven.count !== before) staleTexts()
+      } else (remote ??= []).push(a.pool.submit({ text: textOf(job), count: job.count }, job.events))
     }
     flushEmitted()
     if (remote) {
@@ -551,8 +551,18 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   function submitJob(job: Job): void {
+    if (!ready) {
+      // An analyzer emitted while later modules were still being built: it goes in once all are.
+      early.push(job)
+      return
+    }
     active++
     enter(job, 0)
+  }
+
+  /** Ids were given to events of batches between the analyzers and the sinks: their text lacks them. */
+  function staleTexts(): void {
+    for (const j of analyzing) if (j.events !== undefined) j.text = undefined
   }
 
   function isCongested(): boolean {
@@ -592,6 +602,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   function flushEmitted(): void {
     emitScheduled = false
+    // An analyzer that emitted from a timer gave ids to its causes outside any batch's turn.
+    if (idsGiven.count !== idsSeen) {
+      idsSeen = idsGiven.count
+      staleTexts()
+    }
     if (emitted.length === 0) return
     const round = emitted
     emitted = []
@@ -612,12 +627,19 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   let stopDone = false
+  let ready = false
+  const early: Job[] = []
+  let idsSeen = idsGiven.count
+  let lastTick = Date.now()
 
   // ---- status -------------------------------------------------------------------------------------
 
   function tick(): void {
     const now = Date.now()
-    for (const p of pools) p.pool.tick(now)
+    // A tick that comes late means this thread was busy: the guests' answers wait behind it.
+    const late = now - lastTick > 2 * heartbeatInterval
+    lastTick = now
+    for (const p of pools) p.pool.tick(now, late)
     for (const row of rows(now)) sampleRate(row, now)
   }
 
@@ -714,24 +736,28 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     async start() {
       if (started) return
       started = true
+      // Running during the build too: it enforces each worker's and process's startTimeout.
+      lastTick = Date.now()
+      ticker = setInterval(tick, heartbeatInterval)
+      ticker.unref?.()
       try {
         await build()
       } catch (err) {
+        clearInterval(ticker)
+        stopped = true
         // Close what was built so a failed start leaves no open file, socket, worker or timer behind.
         await Promise.allSettled([...inline.map((s) => s.module?.close?.()), ...pools.map((p) => p.pool.stop())])
         throw err
       }
-      if (pools.length > 0 || inline.length > 0) {
-        ticker = setInterval(tick, heartbeatInterval)
-        ticker.unref?.()
-      }
+      ready = true
+      for (const job of early.splice(0)) submitJob(job)
     },
 
     push(inputs) {
-      if (!started || stopped) {
+      if (!ready || stopped) {
         throw new BeerError(
           'BEER_ERR_PIPELINE_NOT_RUNNING',
-          stopped ? 'the pipeline has stopped; no input is accepted' : 'call start() before push()',
+          stopped ? 'the pipeline has stopped; no input is accepted' : 'call start() and wait for it before push()',
         )
       }
       own.received_events += inputs.length
@@ -810,7 +836,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       for (const o of order) {
         if (o.inline) {
           try {
-            await o.inline.module.flush?.()
+            await withDeadline(o.inline.module.flush?.(), deadline, `${o.inline.name}: flush`)
           } catch (err) {
             log.error(`${o.inline.name}: flush failed: ${toPlainError(err).message}`)
           }
@@ -834,7 +860,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       clearTimeout(timer)
       for (const slot of inline) {
         try {
-          await slot.module.close?.()
+          await withDeadline(slot.module.close?.(), deadline + stopTimeout, `${slot.name}: close`)
         } catch (err) {
           log.error(`${slot.name}: close failed: ${toPlainError(err).message}`)
         }
@@ -867,6 +893,27 @@ function sharedParserPlacement(
     }
   }
   return { run, instances }
+}
+
+/** A whole number of at least 1: zero would make the pipeline wait for room that never comes. */
+function count(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value < 1) {
+    throw new BeerError('BEER_ERR_OPTION', `${name}: expected a whole number of at least 1, got ${String(value)}`)
+  }
+  return value
+}
+
+/** Waits for a module's flush or close, but not past the deadline: a hung disk must not hang the stop. */
+async function withDeadline(work: void | Promise<void> | undefined, deadline: number, what: string): Promise<void> {
+  if (!isThenable(work)) return
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now()))))
+  try {
+    if ((await Promise.race([work, late])) === 'late') throw new BeerError('BEER_ERR_STOP_TIMEOUT', `${what} did not finish before the stop timeout`)
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 function uniqueNames(names: string[]): string[] {

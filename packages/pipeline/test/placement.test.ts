@@ -10,12 +10,15 @@ import type { LogEvent } from '@beer/core'
 import { memorySink, seen, catchAll } from './fixtures/modules.ts'
 import {
   brokenAtStart,
+  chatty,
   crasher,
   fileLines,
   keyCounter,
   lineParser,
   passThrough,
   remoteWatcher,
+  slowStart,
+  ticker,
 } from './fixtures/remote-modules.ts'
 
 // Worker threads on Node 20 do not inherit the test runner's TypeScript loader: each imports it first.
@@ -299,4 +302,86 @@ test('a module that crashes on every batch is quarantined, its events counted, a
   const reset = await p.command('reset', undefined, 'crasher')
   assert.deepEqual(reset.map((a) => a.answer), ['restarted after quarantine'])
   await p.stop()
+})
+
+test('analyzer events raised while later modules are still starting wait for them; nothing stalls', async () => {
+  const p = createPipeline({
+    parsers: [{ descriptor: lineParser() }],
+    analyzers: [{ descriptor: ticker(20) }],
+    sinks: [{ descriptor: slowStart(300) }, { descriptor: memorySink('early') }],
+    logger: quiet,
+  })
+  await p.start()
+  await feed(p, 300, 100)
+  await p.stop()
+  const events = seen.early!
+  assert.equal(events.filter((e) => typeof e.seq === 'number').length, 300)
+  assert.ok(events.some((e) => e.message === 'tick-0'), 'ticks from the start are delivered')
+  assert.ok(events.some((e) => e.message === 'from-flush'), 'an event raised in flush reaches the sink')
+})
+
+test('an analyzer in a worker that emits while flushing at stop still reaches the sinks', async () => {
+  const p = createPipeline({
+    analyzers: [{ descriptor: ticker(10_000), placement: { run: 'worker' } }],
+    sinks: [{ descriptor: memorySink('flush-emit') }],
+    logger: quiet,
+  })
+  await p.start()
+  await p.stop()
+  assert.deepEqual(seen['flush-emit']!.map((e) => e.message), ['from-flush'])
+})
+
+test('an input that cannot be cloned goes to the dead letters; the batches after it are parsed', async () => {
+  const deadLetter = join(tmp(), 'dead.ndjson')
+  const p = createPipeline({ parsers: [{ descriptor: lineParser(), placement: { run: 'worker' } }], sinks: [{ descriptor: memorySink('clone') }], deadLetter, logger: quiet })
+  await p.start()
+  const bad = p.push([{ text: '0 bad', f: () => 1 }, { text: '1 bad' }])
+  if (bad) await bad
+  await feed(p, 100, 50)
+  await p.stop()
+  assert.equal(seen.clone!.length, 100)
+  const letters = readFileSync(deadLetter, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>)
+  assert.equal(letters.length, 2)
+  assert.equal(letters[0]!.error.code, 'BEER_ERR_INPUT_NOT_CLONEABLE')
+})
+
+test('module code posting on the worker port by itself is ignored and counted, not a crash', async () => {
+  const p = createPipeline({
+    parsers: [{ descriptor: lineParser() }],
+    enrichers: [{ descriptor: chatty(), placement: { run: 'worker' } }],
+    sinks: [{ descriptor: memorySink('chatty') }],
+    logger: quiet,
+    supervision: fast,
+  })
+  await p.start()
+  await feed(p, 500, 100)
+  await new Promise((r) => setTimeout(r, 300))
+  const row = p.status().find((s) => s.name === 'chatty')!
+  await p.stop()
+  assert.equal(seen.chatty!.length, 500)
+  assert.ok(seen.chatty!.every((e) => e.chatty === true))
+  assert.ok((row.metrics.errors.BEER_ERR_GUEST_MESSAGE ?? 0) > 0)
+  assert.equal(row.restarts, 0)
+})
+
+test('a module that crashes on every event is quarantined instead of dead-lettering the whole stream', async () => {
+  const p = createPipeline({
+    parsers: [{ descriptor: lineParser() }],
+    enrichers: [{ descriptor: crasher({ how: 'exit', marker: ' ' }), placement: { run: 'worker' } }],
+    sinks: [{ descriptor: memorySink('every') }],
+    deadLetter: join(tmp(), 'dead.ndjson'),
+    logger: quiet,
+    supervision: { ...fast, maxRestarts: 3 },
+  })
+  await p.start()
+  await feed(p, 40, 4)
+  const deadline = Date.now() + 20_000
+  let row = p.status().find((s) => s.name === 'crasher')!
+  while (row.state !== 'quarantined' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50))
+    row = p.status().find((s) => s.name === 'crasher')!
+  }
+  await p.stop()
+  assert.equal(row.state, 'quarantined')
+  assert.ok((row.metrics.dropped_events.dead_letter ?? 0) <= 3, `dead letters: ${row.metrics.dropped_events.dead_letter}`)
 })

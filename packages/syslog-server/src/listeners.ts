@@ -151,8 +151,18 @@ async function openUdp(addr: ListenAddress, o: ListenerOptions, deliver: Deliver
     async stop() {
       flush()
       await new Promise<void>((resolve) => socket.close(() => resolve()))
-      // The backlog goes out batch by batch as the pipeline makes room; wait for all of it.
-      while (congested) await congested
+      // The backlog goes out batch by batch as the pipeline makes room; wait for it, but not
+      // past the drain timeout: a pipeline that never makes room must not hold up the stop.
+      const deadline = Date.now() + o.drainTimeout
+      while (congested && Date.now() < deadline) {
+        let timer: ReturnType<typeof setTimeout> | undefined
+        await Promise.race([congested, new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))])
+        clearTimeout(timer)
+      }
+      const left = backlog.reduce((n, b) => n + b.length, 0)
+      if (left > 0) drop(counters, 'stopped', left)
+      backlog = []
+      backlogSize = 0
     },
   }
 }

@@ -6,7 +6,7 @@ import { consoleLogger } from '../logger.ts'
 import type { ModuleMetrics } from '../metrics.ts'
 import { analyzeEvents, commandSlots, enrichEvents, isThenable, newSlot, parseInputs, stampEmitted } from '../runners.ts'
 import type { ParseGroup, Slot } from '../runners.ts'
-import type { GuestMessage, HostMessage, HostedModule, InitMessage, Payload, Usage } from './protocol.ts'
+import type { GuestBody, GuestMessage, HostMessage, HostedModule, InitMessage, Payload, Usage } from './protocol.ts'
 
 /** How a guest talks to its host: a worker's parentPort or a child process's IPC channel. */
 export interface GuestPort {
@@ -22,7 +22,9 @@ export interface GuestPort {
  * The body of a worker thread or child process that runs modules: builds them from descriptors,
  * handles batches in order of arrival, and acknowledges each one only once it is handled.
  */
-export function runGuest(port: GuestPort): void {
+export function runGuest(guestPort: GuestPort): { fatal(err: unknown): void } {
+  let key: string | undefined
+  const port = { ...guestPort, send: (m: GuestBody): void => guestPort.send({ ...m, k: key } as GuestMessage) }
   let role: InitMessage['role'] | undefined
   let group: ParseGroup | undefined
   let single: Slot<Lifecycle> | undefined
@@ -31,6 +33,8 @@ export function runGuest(port: GuestPort): void {
   let emitted: LogEvent[] = []
   let emitScheduled = false
   let stopping = false
+  /** Set once every module has flushed: an analyzer may still raise events while flushing. */
+  let closing = false
 
   const metricsOf = (): Record<string, ModuleMetrics> => {
     const out: Record<string, ModuleMetrics> = {}
@@ -53,7 +57,7 @@ export function runGuest(port: GuestPort): void {
   }
 
   function emit(from: Slot<Analyzer>, event: LogEvent, causes?: readonly LogEvent[]): void {
-    if (role !== 'analyze' || stopping) return
+    if (role !== 'analyze' || closing) return
     if (!stampEmitted(from, event, causes, maxHops)) return
     emitted.push(event)
     if (!emitScheduled) {
@@ -151,7 +155,6 @@ export function runGuest(port: GuestPort): void {
   async function stop(): Promise<void> {
     if (stopping) return
     stopping = true
-    flushEmitted()
     for (const slot of all) {
       try {
         await slot.module.flush?.()
@@ -159,6 +162,8 @@ export function runGuest(port: GuestPort): void {
         consoleLogger(slot.name).error(`flush failed: ${toPlainError(err).message}`)
       }
     }
+    closing = true
+    flushEmitted()
     for (const slot of all) {
       try {
         await slot.module.close?.()
@@ -182,6 +187,7 @@ export function runGuest(port: GuestPort): void {
         void command(m.id, m.name, m.args)
         return
       case 'init':
+        key = m.key
         void init(m)
         return
       case 'stop':
@@ -189,4 +195,5 @@ export function runGuest(port: GuestPort): void {
         return
     }
   })
+  return { fatal: (err) => port.send({ t: 'fatal', error: toPlainError(err) }) }
 }

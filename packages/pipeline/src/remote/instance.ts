@@ -149,7 +149,20 @@ export class RemoteInstance {
   }
 
   get available(): boolean {
-    return this.state !== 'quarantined' && this.state !== 'stopped' && this.state !== 'failed'
+    return this.state !== 'quarantined' && this.state !== 'stopped' && this.state !== 'failed' && this.state !== 'stopping'
+  }
+
+  /** Running now, not waiting out a restart delay: the instance a new batch should go to. */
+  get running(): boolean {
+    return this.state === 'running'
+  }
+
+  /**
+   * The host's own event loop stalled (a long synchronous task): pongs that arrived meanwhile
+   * are still queued behind this timer, so the guests are not to blame.
+   */
+  excuse(now: number): void {
+    this.lastPong = Math.max(this.lastPong, now)
   }
 
   submit(payload: Payload): Promise<WorkResult> {
@@ -180,7 +193,8 @@ export class RemoteInstance {
       this.crash(inc, { code: 'BEER_ERR_MODULE_UNRESPONSIVE', message: `not ready after ${this.o.startTimeout} ms; killed` })
       return
     }
-    if (this.state === 'running' || this.state === 'stopping') {
+    // While stopping, stopTimeout bounds the guest's flush; a slow flush is not a hang.
+    if (this.state === 'running') {
       if (now - this.lastPong > this.o.heartbeatTimeout) {
         this.crash(inc, {
           code: 'BEER_ERR_MODULE_UNRESPONSIVE',
@@ -194,7 +208,7 @@ export class RemoteInstance {
 
   async command(name: string, args: unknown): Promise<Answer[]> {
     const label = this.init.modules.module?.name ?? this.init.modules.parsers?.[0]?.name ?? `instance ${this.index}`
-    if (name === 'reset' && (this.state === 'quarantined' || this.state === 'failed')) {
+    if (name === 'reset' && this.state === 'quarantined') {
       // reset lifts a quarantine: the module gets a fresh start with a clean failure count.
       this.failures = 0
       this.recentCrashes = []
@@ -250,9 +264,20 @@ export class RemoteInstance {
       const seq = ++this.nextSeq
       this.inflight.set(seq, w)
       const p = w.payload
-      inc.send(
-        p.inputs !== undefined ? { t: 'batch', seq, packed: packInputs(p.inputs), count: p.count } : { t: 'batch', seq, text: p.text ?? [], count: p.count },
-      )
+      try {
+        inc.send(
+          p.inputs !== undefined
+            ? { t: 'batch', seq, packed: packInputs(p.inputs), count: p.count }
+            : { t: 'batch', seq, text: p.text ?? [], count: p.count },
+        )
+      } catch (err) {
+        // An input that cannot be cloned (a function in it) can never reach the guest.
+        this.inflight.delete(seq)
+        const e = toPlainError(err)
+        this.hooks.deadLetter(p, { code: 'BEER_ERR_INPUT_NOT_CLONEABLE', message: e.message })
+        countDrop(this.hostMetrics, 'not_cloneable', p.count)
+        w.done({ count: 0, text: [] })
+      }
     }
   }
 
@@ -304,12 +329,21 @@ export class RemoteInstance {
 
   private onMessage(inc: Incarnation, m: GuestMessage): void {
     if (inc !== this.inc || inc.dead) return
+    // Module code in the guest can post too: anything that is not the protocol is counted, not trusted.
+    if (m === null || typeof m !== 'object' || typeof m.t !== 'string' || m.k !== this.init.key) {
+      countError(this.hostMetrics, 'BEER_ERR_GUEST_MESSAGE')
+      return
+    }
     switch (m.t) {
       case 'ack': {
+        if (typeof m.seq !== 'number' || (m.text !== undefined && !Array.isArray(m.text))) {
+          countError(this.hostMetrics, 'BEER_ERR_GUEST_MESSAGE')
+          return
+        }
         const w = this.inflight.get(m.seq)
         if (!w) return
         this.inflight.delete(m.seq)
-        this.liveMetrics = m.metrics
+        if (m.metrics !== null && typeof m.metrics === 'object') this.liveMetrics = m.metrics
         this.failures = 0
         const r: WorkResult = { count: m.count ?? 0 }
         if (m.text !== undefined) r.text = m.text
@@ -319,17 +353,20 @@ export class RemoteInstance {
         return
       }
       case 'emit':
-        this.hooks.onEmit(m.text, m.count)
+        if (!Array.isArray(m.text) || typeof m.count !== 'number') countError(this.hostMetrics, 'BEER_ERR_GUEST_MESSAGE')
+        else this.hooks.onEmit(m.text, m.count)
         return
       case 'pong':
         this.lastPong = Date.now()
         this.usage = m.usage
         return
       case 'answer':
-        this.commands.get(m.id)?.(m.answers)
+        this.commands.get(m.id)?.(Array.isArray(m.answers) ? m.answers : [])
         this.commands.delete(m.id)
         return
       case 'ready':
+        // A guest that comes up after stop() was asked is told to stop by its own exit path.
+        if (this.state !== 'starting' && this.state !== 'restarting') return
         this.state = 'running'
         this.startedAt = Date.now()
         this.lastPong = this.startedAt
@@ -350,14 +387,24 @@ export class RemoteInstance {
   private onExit(inc: Incarnation, how: string): void {
     if (inc.dead) return
     if (this.state === 'stopping' || this.state === 'stopped') {
-      inc.dead = true
-      this.state = 'stopped'
-      for (const w of [...this.inflight.values()]) this.dropWork(w, 'stopped')
-      this.inflight.clear()
-      for (const f of this.exited.splice(0)) f()
+      this.stopped(inc)
       return
     }
     this.crash(inc, inc.reason ?? { code: 'BEER_ERR_MODULE_CRASHED', message: how })
+  }
+
+  /** The guest is gone after stop(): nothing restarts, nothing waits. */
+  private stopped(inc: Incarnation): void {
+    inc.dead = true
+    this.state = 'stopped'
+    clearTimeout(this.restartTimer)
+    for (const w of [...this.inflight.values(), ...this.queue.splice(0)]) this.dropWork(w, 'stopped')
+    this.inflight.clear()
+    for (const resolve of this.commands.values()) {
+      resolve([{ module: `instance ${this.index}`, error: { code: 'BEER_ERR_MODULE_UNAVAILABLE', message: 'stopped' } }])
+    }
+    this.commands.clear()
+    for (const f of this.exited.splice(0)) f()
   }
 
   /**
@@ -367,6 +414,11 @@ export class RemoteInstance {
    */
   private crash(inc: Incarnation, reason: PlainError): void {
     if (inc.dead) return
+    if (this.state === 'stopping' || this.state === 'stopped') {
+      inc.kill()
+      this.stopped(inc)
+      return
+    }
     inc.dead = true
     inc.kill()
     for (const f of this.exited.splice(0)) f()
@@ -404,6 +456,8 @@ export class RemoteInstance {
           countDrop(this.hostMetrics, 'dead_letter', blamed.payload.count)
           this.hooks.log.error(`instance ${this.index}: an event crashed it twice; sent to the dead letters`, { error: reason.message })
           blamed.done({ count: 0, text: [] })
+          // A module that crashes on every event would otherwise go on forever, one event at a time.
+          this.recentCrashes.push(Date.now())
         } else {
           held.unshift(...split(blamed))
         }

@@ -57,7 +57,8 @@ export class RemotePool {
     for (let k = 0; k < n; k++) {
       const inst = this.instances[(this.turn + k) % n]!
       if (!inst.available) continue
-      if (!best || inst.depth < best.depth) best = inst
+      // A running instance before one waiting out its restart delay, then the least busy.
+      if (!best || (inst.running && !best.running) || (inst.running === best.running && inst.depth < best.depth)) best = inst
     }
     this.turn = (this.turn + 1) % n
     return best ?? this.instances[0]!
@@ -99,8 +100,11 @@ export class RemotePool {
     return out
   }
 
-  tick(now: number): void {
-    for (const i of this.instances) i.tick(now)
+  tick(now: number, late: boolean): void {
+    for (const i of this.instances) {
+      if (late) i.excuse(now)
+      i.tick(now)
+    }
   }
 
   async stop(): Promise<void> {

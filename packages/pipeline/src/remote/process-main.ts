@@ -1,7 +1,6 @@
 // Entry of a child process that runs modules, talking to the host over Node's IPC channel with
 // the 'advanced' (structured clone) serialization.
 import { performance } from 'node:perf_hooks'
-import { toPlainError } from '@beer/core'
 import { runGuest } from './guest.ts'
 import type { GuestMessage, HostMessage } from './protocol.ts'
 
@@ -13,7 +12,7 @@ const send = (m: GuestMessage): void => {
 // Tell the host why before dying, so the dead-letter record carries the module's own error.
 process.on('uncaughtException', (err) => {
   try {
-    send({ t: 'fatal', error: toPlainError(err) })
+    guest.fatal(err)
   } finally {
     process.exitCode = 1
     // Let the IPC message leave before the process ends.
@@ -23,7 +22,7 @@ process.on('uncaughtException', (err) => {
 // The host going away (it was killed) leaves no one to serve: exit instead of lingering.
 process.on('disconnect', () => process.exit())
 
-runGuest({
+const guest = runGuest({
   send,
   onMessage: (h) => process.on('message', (m: HostMessage) => h(m)),
   exit: (code) => {

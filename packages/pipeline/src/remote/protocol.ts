@@ -20,6 +20,11 @@ export interface HostedModule {
 
 export interface InitMessage {
   t: 'init'
+  /**
+   * A random key the guest puts on every message (`k`): module code in a worker or child can post
+   * on the same port, and only the runtime's own messages may acknowledge a batch.
+   */
+  key: string
   role: Role
   instance: number
   modules: {
@@ -58,7 +63,9 @@ export interface Usage {
   elu: number
 }
 
-export type GuestMessage =
+export type GuestMessage = GuestBody & { k?: string }
+
+export type GuestBody =
   | { t: 'ready'; pid: number; threadId: number }
   | { t: 'fatal'; error: PlainError }
   | {
