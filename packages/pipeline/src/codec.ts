@@ -17,11 +17,26 @@ export type Ndjson = string[]
 
 const CHUNK = 64 * 1024
 
-export function encodeEvents(events: readonly LogEvent[]): Ndjson {
+/**
+ * Serializes a batch. An event JSON cannot hold (a BigInt, a cycle) is left out and reported to
+ * `refused`, so one bad event never costs its neighbours.
+ */
+export function encodeEvents(events: readonly LogEvent[], refused?: (event: LogEvent, why: string) => void): Ndjson {
   const chunks: Ndjson = []
   let text = ''
   for (let i = 0; i < events.length; i++) {
-    const line = JSON.stringify(events[i]) + '\n'
+    let json: string | undefined
+    try {
+      json = JSON.stringify(events[i])
+    } catch (err) {
+      refused?.(events[i]!, (err as Error).message)
+      continue
+    }
+    if (json === undefined) {
+      refused?.(events[i]!, 'JSON.stringify returned nothing')
+      continue
+    }
+    const line = json + '\n'
     if (text.length > 0 && text.length + line.length > CHUNK) {
       chunks.push(text)
       text = ''

@@ -380,7 +380,16 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   function textOf(job: Job): Ndjson {
-    if (job.text === undefined) job.text = encodeEvents(job.events ?? [])
+    if (job.text === undefined) {
+      let refused = 0
+      job.text = encodeEvents(job.events ?? [], () => refused++)
+      if (refused > 0) {
+        // The text is now the batch: the objects still hold the events JSON cannot carry.
+        countDrop(own, 'not_serializable', refused)
+        job.count -= refused
+        job.events = undefined
+      }
+    }
     return job.text
   }
 

@@ -385,3 +385,13 @@ test('a module that crashes on every event is quarantined instead of dead-letter
   assert.equal(row.state, 'quarantined')
   assert.ok((row.metrics.dropped_events.dead_letter ?? 0) <= 3, `dead letters: ${row.metrics.dropped_events.dead_letter}`)
 })
+
+test('an event JSON cannot carry is counted and left out; the rest of its batch goes on', async () => {
+  const p = createPipeline({ parsers: [{ descriptor: lineParser(), placement: { run: 'worker' } }], sinks: [{ descriptor: memorySink('bigint') }], logger: quiet })
+  await p.start()
+  await feed(p, 100, 100, (n) => (n === 42 ? 'bigint' : 'ok'))
+  await p.stop()
+  const row = p.status().find((s) => s.name === 'lines')!
+  assert.equal(seen.bigint!.length, 99)
+  assert.equal(row.metrics.dropped_events.not_serializable, 1)
+})

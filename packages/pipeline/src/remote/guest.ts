@@ -71,7 +71,7 @@ export function runGuest(guestPort: GuestPort): { fatal(err: unknown): void } {
     if (emitted.length === 0) return
     const batch = emitted
     emitted = []
-    port.send({ t: 'emit', text: encodeEvents(batch), count: batch.length })
+    port.send({ t: 'emit', ...encode(batch, single) })
   }
 
   async function init(m: InitMessage): Promise<void> {
@@ -96,17 +96,28 @@ export function runGuest(guestPort: GuestPort): { fatal(err: unknown): void } {
     }
   }
 
+  /** Serializes what a module made; events JSON cannot carry are counted on the module that made them. */
+  function encode(events: LogEvent[], by: Slot<unknown> | undefined): { text: string[]; count: number } {
+    let refused = 0
+    const text = encodeEvents(events, () => refused++)
+    if (refused > 0) {
+      const m = by?.metrics ?? group?.own
+      if (m) m.dropped_events.not_serializable = (m.dropped_events.not_serializable ?? 0) + refused
+    }
+    return { text, count: events.length - refused }
+  }
+
   function handle(seq: number, p: Payload): void {
     if (role === 'parse') {
       const out: LogEvent[] = []
       parseInputs(group!, p.inputs ?? [], out)
-      port.send({ t: 'ack', seq, text: encodeEvents(out), count: out.length, metrics: metricsOf() })
+      port.send({ t: 'ack', seq, ...encode(out, undefined), metrics: metricsOf() })
       return
     }
     if (role === 'enrich') {
       const events = decodeEvents(p.text ?? [])
       enrichEvents(single as Slot<Enricher>, events)
-      port.send({ t: 'ack', seq, text: encodeEvents(events), count: events.length, metrics: metricsOf() })
+      port.send({ t: 'ack', seq, ...encode(events, single), metrics: metricsOf() })
       return
     }
     if (role === 'analyze') {
