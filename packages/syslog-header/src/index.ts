@@ -2,7 +2,7 @@ export { parseSyslog } from './parse.ts'
 export { toEvent } from './event.ts'
 export type { ToEventOptions } from './event.ts'
 export { facilityName, severityName } from './names.ts'
-export { isKnownTimezone } from './zone.ts'
+export { isKnownTimezone, civilToEpoch } from './zone.ts'
 export type {
   SyslogMessage,
   FrameOrigin,

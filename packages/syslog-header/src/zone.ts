@@ -143,3 +143,23 @@ export function isKnownTimezone(name: string): boolean {
     return false
   }
 }
+
+/**
+ * The instant of a wall-clock date and time read in `timezone` (UTC, 'local', '+02:00' or an IANA
+ * name), as epoch milliseconds; NaN when a field is out of range. For parsers whose messages carry
+ * a device-local time without a zone (PAN-OS, many CSV formats).
+ */
+export function civilToEpoch(
+  timezone: string | undefined,
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  millisecond = 0,
+): number {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return Number.NaN
+  const local = daysFromCivil(year, month, day) * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000 + millisecond
+  return localToUtc(zoneFor(timezone), local)
+}

@@ -1,0 +1,14 @@
+import { civilToEpoch } from '@beer/syslog-header'
+
+/**
+ * Reads `YYYY/MM/DD HH:MM:SS` or `YYYY-MM-DD HH:MM:SS[.fff]` (device-local time without a zone,
+ * as PAN-OS and many CSV formats write it) in `timezone`, and returns ISO 8601 in UTC, or
+ * undefined when the text is not such a time.
+ */
+export function zonedTimestamp(text: string | undefined, timezone: string | undefined): string | undefined {
+  if (text === undefined) return undefined
+  const m = /^(\d{4})[/-](\d{2})[/-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(text)
+  if (!m) return undefined
+  const ms = civilToEpoch(timezone, +m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!, m[7] ? +m[7].padEnd(3, '0') : 0)
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined
+}
