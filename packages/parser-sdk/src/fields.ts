@@ -4,17 +4,24 @@ import type { LogEvent } from '@beer/core'
 /**
  * Sets a dotted ECS field (`source.nat.ip`) on an event, creating the objects on the way.
  * `undefined`, `null`, '' and NaN are not written, so parsers can pass optional fields through
- * without checks. Returns the event.
+ * without checks, and nor is a path with a key named `__proto__`, `constructor` or `prototype`
+ * (paths built from input must not reach a prototype). Returns the event.
  */
 export function setField(event: LogEvent, path: string, value: unknown): LogEvent {
   if (value === undefined || value === null || value === '' || (typeof value === 'number' && Number.isNaN(value))) return event
+  // Refused before anything is created, so that a refused field leaves no empty object behind.
+  if (
+    (path.includes('__proto__') || path.includes('constructor') || path.includes('prototype')) &&
+    path.split('.').some(isForbiddenKey)
+  ) {
+    return event
+  }
   let node = event as Record<string, unknown>
   let start = 0
   for (;;) {
     const dot = path.indexOf('.', start)
     if (dot === -1) break
     const key = path.slice(start, dot)
-    if (isForbiddenKey(key)) return event
     let next = node[key]
     if (next === null || typeof next !== 'object' || Array.isArray(next)) {
       next = {}
@@ -23,8 +30,7 @@ export function setField(event: LogEvent, path: string, value: unknown): LogEven
     node = next as Record<string, unknown>
     start = dot + 1
   }
-  const last = path.slice(start)
-  if (!isForbiddenKey(last)) node[last] = value
+  node[path.slice(start)] = value
   return event
 }
 

@@ -40,7 +40,10 @@ export function parseKv(text: string, options: KvOptions = {}): Record<string, s
           j = n
           break
         }
-        if (text.charCodeAt(q - 1) === 92 /* \ */) {
+        // A quote after an odd number of backslashes is escaped; `\\"` ends the value.
+        let slashes = 0
+        while (q - slashes - 1 >= j && text.charCodeAt(q - slashes - 1) === 92 /* \ */) slashes++
+        if (slashes % 2 === 1) {
           v += text.slice(j, q - 1) + '"'
           j = q + 1
           continue

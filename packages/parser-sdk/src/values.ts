@@ -1,8 +1,19 @@
-/** A whole number from a decimal field, or undefined when it is empty or not a number. */
+/**
+ * A whole number from a decimal field (`42`, `-7`), or undefined when it is empty or anything else:
+ * `Number()` alone would also read ' 7', '0x10', '1e3' and '-0'.
+ */
 export function toInt(text: string | undefined): number | undefined {
-  if (text === undefined || text === '') return undefined
-  const n = Number(text)
-  return Number.isSafeInteger(n) ? n : undefined
+  if (text === undefined) return undefined
+  const n = text.length
+  let i = n > 0 && text.charCodeAt(0) === 45 /* - */ ? 1 : 0
+  if (i === n) return undefined
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 48 || c > 57) return undefined
+  }
+  const v = Number(text)
+  // + 0 turns -0 into 0, which JSON would write anyway.
+  return Number.isSafeInteger(v) ? v + 0 : undefined
 }
 
 /** A number from a hexadecimal field (`0x8000000000000000` flags and the like), or undefined. */

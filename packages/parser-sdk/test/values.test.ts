@@ -1,0 +1,78 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { ipOrUndefined, isIp, toInt, toIntHex } from '../src/values.ts'
+
+test('reads decimal whole numbers', () => {
+  assert.equal(toInt('42'), 42)
+  assert.equal(toInt('-7'), -7)
+  assert.equal(toInt('0'), 0)
+  assert.ok(Object.is(toInt('-0'), 0))
+  assert.equal(toInt('9007199254740991'), Number.MAX_SAFE_INTEGER)
+})
+
+test('gives undefined for anything but a decimal whole number', () => {
+  for (const text of [undefined, '', '-', 'abc', '1.5', ' 7', '7 ', '0x10', '1e3', '+5', 'Infinity', '9007199254740993', '١٢']) {
+    assert.equal(toInt(text), undefined, JSON.stringify(text))
+  }
+})
+
+test('reads hexadecimal fields', () => {
+  assert.equal(toIntHex('0x400000'), 0x400000)
+  assert.equal(toIntHex('0XfF'), 255)
+  for (const text of [undefined, '', '400000', '0x', '0xzz', '0x8000000000000000']) assert.equal(toIntHex(text), undefined, String(text))
+})
+
+test('accepts IPv4 addresses and refuses malformed ones', () => {
+  for (const ip of ['192.0.2.1', '0.0.0.0', '255.255.255.255', '198.51.100.254']) assert.equal(isIp(ip), true, ip)
+  for (const ip of ['256.1.1.1', '192.0.2', '192.0.2.1.5', '01.2.3.4', '192.0.2.1 ', ' 192.0.2.1', '192.0.2.1:514', 'a.b.c.d']) {
+    assert.equal(isIp(ip), false, ip)
+  }
+})
+
+test('accepts the IPv6 forms: full, compressed, and with an IPv4 tail', () => {
+  for (const ip of [
+    '2001:db8:0:0:0:0:0:1',
+    '2001:DB8::1',
+    '::',
+    '::1',
+    '2001:db8::',
+    '1:2:3:4:5:6:7::',
+    '::2:3:4:5:6:7:8',
+    '::ffff:192.0.2.1',
+    '64:ff9b::198.51.100.7',
+    '1:2:3:4:5:6:192.0.2.1',
+  ]) {
+    assert.equal(isIp(ip), true, ip)
+  }
+})
+
+test('refuses malformed IPv6, zone indexes and ports', () => {
+  for (const ip of [
+    '2001:db8::1::2',
+    '2001:db8:::1',
+    '1:2:3:4:5:6:7:8:9',
+    '1:2:3:4:5:6:7',
+    '1::2:3:4:5:6:7:8',
+    '12345::1',
+    ':1:2:3:4:5:6:7',
+    'fe80::1%eth0',
+    '[2001:db8::1]',
+    '[2001:db8::1]:514',
+    '::192.0.2.1:1',
+    '1:2:3:4:5:6:7:192.0.2.1',
+    '::ffff:256.0.2.1',
+    ':',
+    ':::',
+    'g::1',
+  ]) {
+    assert.equal(isIp(ip), false, ip)
+  }
+  assert.equal(isIp(undefined), false)
+  assert.equal(isIp(''), false)
+})
+
+test('passes through valid addresses only', () => {
+  assert.equal(ipOrUndefined('2001:db8::7'), '2001:db8::7')
+  assert.equal(ipOrUndefined('unknown'), undefined)
+  assert.equal(ipOrUndefined(undefined), undefined)
+})
