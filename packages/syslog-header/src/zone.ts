@@ -123,8 +123,20 @@ function intlOffset(format: Intl.DateTimeFormat, utc: number): number {
  */
 export function localToUtc(zone: Zone, local: number): number {
   if (zone.format === null) return local - zone.fixed
-  const guess = local - offsetAt(zone, local)
-  return local - offsetAt(zone, guess)
+  // The offsets in force 14 hours either side cover any change near this wall-clock time.
+  const before = offsetAt(zone, local - 50_400_000)
+  const after = offsetAt(zone, local + 50_400_000)
+  const a = local - before
+  if (before === after) return a
+  const b = local - after
+  const aFits = offsetAt(zone, a) === before
+  const bFits = offsetAt(zone, b) === after
+  // Both fit in an overlap (the hour repeated when clocks go back): the earlier instant, which
+  // is the one under the offset before the change. Neither fits in a gap (the hour skipped when
+  // clocks go forward): read it with the offset before the change too.
+  if (aFits && bFits) return Math.min(a, b)
+  if (bFits && !aFits) return b
+  return a
 }
 
 /**

@@ -280,3 +280,15 @@ test('keeps several zones apart when options alternate', () => {
     assert.equal(parse(raw).timestamp, Date.UTC(2024, 2, 5, 10, 15, 30))
   }
 })
+
+test('a wall-clock time in a daylight-saving change reads with the offset in force before it', async () => {
+  const { civilToEpoch } = await import('../src/index.ts')
+  // Clocks go forward: 02:30 does not exist; read as standard time.
+  assert.equal(civilToEpoch('America/Chicago', 2026, 3, 8, 2, 30, 0), Date.UTC(2026, 2, 8, 8, 30))
+  assert.equal(civilToEpoch('Europe/Berlin', 2026, 3, 29, 2, 30, 0), Date.UTC(2026, 2, 29, 1, 30))
+  // Clocks go back: 02:30 happens twice; the first one (summer time).
+  assert.equal(civilToEpoch('Europe/Berlin', 2026, 10, 25, 2, 30, 0), Date.UTC(2026, 9, 25, 0, 30))
+  assert.equal(civilToEpoch('America/Chicago', 2026, 11, 1, 1, 30, 0), Date.UTC(2026, 10, 1, 6, 30))
+  assert.equal(civilToEpoch('Australia/Sydney', 2026, 4, 5, 2, 30, 0), Date.UTC(2026, 3, 4, 15, 30))
+  assert.ok(Number.isNaN(civilToEpoch('UTC', 2026, 13, 1, 0, 0, 0)))
+})
