@@ -1,0 +1,2 @@
+export { paloalto, create } from './paloalto.ts'
+export type { PaloAltoOptions, PaloAltoEvent } from './paloalto.ts'
