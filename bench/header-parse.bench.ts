@@ -6,8 +6,8 @@ import { parseSyslog, toEvent, type FrameOrigin } from '@beer/syslog-header'
 import syslogParse from 'syslog-parse'
 import glossy from 'glossy'
 import nsyslogParser from 'nsyslog-parser'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
+import { medianRates } from './lib/timed-passes.ts'
+import type { Runner } from './lib/timed-passes.ts'
 import { recordResults } from './lib/record.ts'
 
 const COMMAND = 'cd bench && node --import tsx header-parse.bench.ts'
@@ -178,44 +178,8 @@ function failuresOf(c: Contender, lines: string[], shapeOf: Shape[]): { lines: n
   return { lines: failed, shapes }
 }
 
-// A full collection before every timed pass, so that no contender pays for another's garbage.
-setFlagsFromString('--expose-gc')
-const collectGarbage = runInNewContext('gc') as () => void
-
-/** A timed pass over the corpus, compiled afresh per contender so that no call site is shared. */
-function makePass(run: (line: string) => number): (lines: string[]) => number {
-  const pass = new Function(
-    'run',
-    'lines',
-    `let sink = 0
-    const t0 = performance.now()
-    for (let i = 0; i < lines.length; i++) {
-      try { sink ^= run(lines[i]) } catch { sink ^= 1 }
-    }
-    const ms = performance.now() - t0
-    if (sink === 0.5) console.log(sink)
-    return ms`,
-  ) as (run: (line: string) => number, lines: string[]) => number
-  return (lines) => pass(run, lines)
-}
-
-/**
- * Median lines per second of each runner: WARMUP_PASSES untimed passes each, then ROUNDS rounds
- * in which every runner makes one timed pass, in rotating order, so that a change in machine
- * load during the run touches all of them alike.
- */
-function measureAll(runs: ((line: string) => number)[], lines: string[]): number[] {
-  const passes = runs.map(makePass)
-  for (const pass of passes) for (let w = 0; w < WARMUP_PASSES; w++) pass(lines)
-  const rates: number[][] = runs.map(() => [])
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let k = 0; k < passes.length; k++) {
-      const j = (k + r) % passes.length
-      collectGarbage()
-      rates[j]!.push((lines.length / passes[j]!(lines)) * 1000)
-    }
-  }
-  return rates.map((list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)]!)
+function measureAll(runs: Runner[], lines: string[]): number[] {
+  return medianRates(runs.map((run) => [run, lines] as const), { warmup: WARMUP_PASSES, rounds: ROUNDS, catchErrors: true })
 }
 
 const { lines, shapeOf } = buildCorpus(SHAPES, TARGET_LINES)

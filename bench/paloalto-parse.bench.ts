@@ -5,8 +5,8 @@
 //   cd bench && node --import tsx paloalto-parse.bench.ts        (build the packages first)
 import { parseSyslog, type FrameOrigin } from '@beer/syslog-header'
 import { create } from '@beer/parser-paloalto'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
+import { medianRates } from './lib/timed-passes.ts'
+import type { Runner } from './lib/timed-passes.ts'
 import { recordResults } from './lib/record.ts'
 
 const COMMAND = 'cd bench && node --import tsx paloalto-parse.bench.ts'
@@ -171,38 +171,8 @@ const jsonRun = (l: string): number => {
   return parser.isMine(msg) ? JSON.stringify(parser.parse(msg)).length : 0
 }
 
-setFlagsFromString('--expose-gc')
-const collectGarbage = runInNewContext('gc') as () => void
-
-function makePass(run: (line: string) => number): (lines: string[]) => number {
-  const pass = new Function(
-    'run',
-    'lines',
-    `let sink = 0
-    const t0 = performance.now()
-    for (let i = 0; i < lines.length; i++) sink ^= run(lines[i])
-    const ms = performance.now() - t0
-    if (sink === 0.5) console.log(sink)
-    return ms`,
-  ) as (run: (line: string) => number, lines: string[]) => number
-  return (lines) => pass(run, lines)
-}
-
-/** Median lines/s of each (runner, corpus) pair; the pairs take turns in every round. */
-function measure(pairs: readonly (readonly [(line: string) => number, string[]])[]): number[] {
-  const passes = pairs.map(([run]) => makePass(run))
-  pairs.forEach(([, lines], k) => {
-    for (let w = 0; w < WARMUP_PASSES; w++) passes[k]!(lines)
-  })
-  const rates: number[][] = pairs.map(() => [])
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let k = 0; k < pairs.length; k++) {
-      const j = (k + r) % pairs.length
-      collectGarbage()
-      rates[j]!.push((pairs[j]![1].length / passes[j]!(pairs[j]![1])) * 1000)
-    }
-  }
-  return rates.map((list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)]!)
+function measure(pairs: readonly (readonly [Runner, string[]])[]): number[] {
+  return medianRates(pairs, { warmup: WARMUP_PASSES, rounds: ROUNDS })
 }
 
 const trafficLines = corpus(traffic)
