@@ -30,8 +30,21 @@ test('reads the hours around a DST change in America/Chicago', () => {
 })
 
 test('gives undefined for text that is not such a time', () => {
-  for (const text of [undefined, '', '2025-03-05', '2025-03-05 10:15', '05/03/2025 10:15:30', '2025-03-05 10:15:30Z', '2025-13-01 00:00:00', '2025-02-30 10:00:00', '2025-02-29 10:00:00', '2025-03-05 24:00:00']) {
+  for (const text of [undefined, '', '2025-03-05', '2025-03-05 10:15', '05/03/2025 10:15:30', '2025-03-05 10:15:30+25:00', '2025-03-05T10:15:30.1234567890', '2025-13-01 00:00:00', '2025-02-30 10:00:00', '2025-02-29 10:00:00', '2025-03-05 24:00:00']) {
     assert.equal(zonedTimestamp(text, 'UTC'), undefined, String(text))
   }
   assert.equal(zonedTimestamp('2024-02-29 10:00:00', 'UTC'), '2024-02-29T10:00:00.000Z')
+})
+
+test('reads a time that states its own zone with that zone, whatever is configured', () => {
+  assert.equal(zonedTimestamp('2025-03-05T10:15:30Z', 'America/Chicago'), '2025-03-05T10:15:30.000Z')
+  assert.equal(zonedTimestamp('2025-03-05T10:15:30.123456+02:00', 'UTC'), '2025-03-05T08:15:30.123Z')
+  assert.equal(zonedTimestamp('2025-03-05 10:15:30-0500', 'UTC'), '2025-03-05T15:15:30.000Z')
+  assert.equal(zonedTimestamp('2025-03-05T10:15:30.123456789', '+01:00'), '2025-03-05T09:15:30.123Z')
+})
+
+test('isTimezone accepts what the readers can read and nothing else', async () => {
+  const { isTimezone } = await import('../src/time.ts')
+  for (const zone of ['UTC', 'local', '+02:00', '-0530', 'Europe/Zurich']) assert.equal(isTimezone(zone), true, zone)
+  for (const zone of ['Mars/Olympus', '', 'UTC+2x', 42, undefined]) assert.equal(isTimezone(zone), false, String(zone))
 })

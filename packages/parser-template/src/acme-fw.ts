@@ -1,4 +1,4 @@
-import { addRelated, defineParser, ipOrUndefined, parseKv, setField, toEvent, toInt, zonedTimestamp } from '@beer/parser-sdk'
+import { BeerError, addRelated, defineParser, ipOrUndefined, isTimezone, parseKv, setField, toEvent, toInt, zonedTimestamp } from '@beer/parser-sdk'
 import type { DefinedParser, LogEvent, SyslogMessage } from '@beer/parser-sdk'
 
 export interface AcmeFwOptions {
@@ -66,6 +66,10 @@ const parser = defineParser<AcmeFwOptions>({
   prefilter: { appname: ['acme-fw'], messagePrefix: ['type='] },
   build: (options) => {
     const timezone = options.timezone ?? 'UTC'
+    // A zone this runtime cannot read is refused when the pipeline starts, not read as UTC.
+    if (!isTimezone(timezone)) {
+      throw new BeerError('BEER_ERR_PARSER_OPTIONS', `acme-fw: timezone ${JSON.stringify(timezone)} is not a zone: give 'UTC', 'local', an offset like '+02:00' or an IANA name like 'Europe/Zurich'`)
+    }
     return { isMine, parse: (msg) => parse(msg, timezone) }
   },
 })

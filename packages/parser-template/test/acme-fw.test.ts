@@ -14,3 +14,7 @@ test('reads the device time in the zone it is given', () => {
   const event = create({ timezone: 'America/Chicago' }).parse(msg)
   assert.equal(!Array.isArray(event) && event?.['@timestamp'], '2026-03-05T16:16:02.000Z')
 })
+
+test('refuses a timezone it cannot read when it is built', () => {
+  assert.throws(() => create({ timezone: 'Mars/Olympus' }), { code: 'BEER_ERR_PARSER_OPTIONS' })
+})
