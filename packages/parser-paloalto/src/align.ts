@@ -14,7 +14,9 @@ const SEVERITIES = new Set(['informational', 'low', 'medium', 'high', 'critical'
 /** Whether field i has the shape its position promises. */
 function fits(f: Fields, i: number, shape: number): boolean {
   if (shape === DIGITS) return f.digits(i)
-  if (shape === FLAGS) return f.flags(i)
+  // Action Flags are always written in hexadecimal: a decimal there (the Sequence Number just
+  // before it, one field late) is a shift, which the looser `flags` reading would let pass.
+  if (shape === FLAGS) return f.flags(i) && (f.empty(i) || f.hexFlags(i))
   const v = f.str(i)
   return v === undefined || SEVERITIES.has(v) || SEVERITIES.has(v.toLowerCase())
 }

@@ -3,7 +3,7 @@
 // Fields", "HIP Match Log Fields", "Authentication Log Fields"); shorter lines from older versions
 // simply end earlier.
 import {
-  copy, copyGroups, copyUser, highRes, int, ip, mac, num, relateHost, relateIp, relateUser, someIp, table, time, userAt,
+  copy, copyGroups, copyUser, highRes, int, ip, mac, num, relateHost, relateIp, relateUser, someIp, table, time, userAt, userOf,
 } from './fields.ts'
 import type { Ctx, Obj, Table, User } from './fields.ts'
 import type { Out } from './session-logs.ts'
@@ -70,7 +70,10 @@ export function mapGlobalProtect(ctx: Ctx, out: Out): void {
     relateIp(ctx, privateIp)
   }
   if (publicIp !== undefined) {
-    source.nat = { ip: publicIp }
+    // Before the gateway gives an address (portal and gateway logins), the public address is
+    // the only one: where the login came from, as every parser's logins have it in source.ip.
+    if (privateIp === undefined) source.ip = publicIp
+    else source.nat = { ip: publicIp }
     relateIp(ctx, publicIp)
   }
   const machine = f.str(14)
@@ -110,7 +113,8 @@ export function mapGlobalProtect(ctx: Ctx, out: Out): void {
   event.kind = 'event'
   // Portal and gateway authentication are logins: they also belong to the authentication category.
   event.category = eventId !== undefined && eventId.endsWith('-auth') ? ['network', 'authentication'] : ['network']
-  event.type = stage === 'login' ? ['start'] : stage === 'logout' ? ['end'] : ['info']
+  // gateway-config-release removes the user's address mapping: for the identity map, an end.
+  event.type = stage === 'login' ? ['start'] : stage === 'logout' || eventId === 'gateway-config-release' ? ['end'] : ['info']
   if (eventId !== undefined) {
     event.action = eventId
     event.code = eventId
@@ -120,7 +124,9 @@ export function mapGlobalProtect(ctx: Ctx, out: Out): void {
 
   finish(out, source, user)
   if (host.ip !== undefined || host.name !== undefined || host.id !== undefined || host.os !== undefined) ev.host = host
-  networkType(out, privateIp)
+  // The tunnel address the gateway assigned, where every VPN parser puts it for the identity map.
+  if (privateIp !== undefined) ev.client = { ip: privateIp }
+  networkType(out, privateIp ?? publicIp)
 }
 
 // --- USERID ----------------------------------------------------------------------------------
@@ -177,7 +183,8 @@ export function mapUserId(ctx: Ctx, out: Out, subtype: string | undefined): void
   highRes(ctx, panos, 33)
 
   event.kind = 'event'
-  event.category = ['network', 'iam']
+  // A mapping the firewall learned, not a login it saw: network, where start and end are allowed types.
+  event.category = ['network']
   event.type = subtype === 'login' ? ['start'] : subtype === 'logout' ? ['end'] : ['info']
   if (subtype !== undefined) event.action = subtype
   finish(out, source, user)
@@ -269,8 +276,11 @@ const AUTH_TAIL: Table = table([
 /** The result words PAN-OS writes in the Event field of an authentication log. */
 function authOutcome(result: string | undefined): string | undefined {
   if (result === undefined) return undefined
-  if (/succe|allow|pass/i.test(result)) return 'success'
+  if (result === 'auth-success') return 'success'
+  if (result === 'auth-fail') return 'failure'
+  // Failure words first: `password-expired` is no success.
   if (/fail|timeout|time out|denied|deny|reject|error|lock|invalid|expired/i.test(result)) return 'failure'
+  if (/succe|allow|pass/i.test(result)) return 'success'
   return undefined
 }
 
@@ -287,7 +297,8 @@ export function mapAuthentication(ctx: Ctx, out: Out): void {
   }
   // The user as typed, else as normalized (`DOMAIN\user`); both are related users.
   const user = userAt(ctx, 9) ?? userAt(ctx, 10)
-  relateUser(ctx, f.str(10))
+  const normalized = f.str(10)
+  if (normalized !== undefined) relateUser(ctx, userOf(normalized).name)
   const repeat = num(ctx, 13, 'repeat count')
   if (repeat !== -1) panos.repeat_count = repeat
   const description = f.str(18)
@@ -309,9 +320,14 @@ export function mapAuthentication(ctx: Ctx, out: Out): void {
 
   event.kind = 'event'
   event.category = ['authentication']
-  event.type = ['info']
-  const outcome = authOutcome(f.str(20))
-  if (outcome !== undefined) event.outcome = outcome
+  event.type = ['start']
+  const result = f.str(20)
+  const outcome = authOutcome(result)
+  if (outcome !== undefined) {
+    event.outcome = outcome
+    event.action = outcome === 'success' ? 'logged-in' : 'logon-failed'
+  }
+  if (result !== undefined) event.code = result
   finish(out, source, user)
   networkType(out, address)
 }

@@ -43,17 +43,39 @@ export function recordAt(text: string, s: number): boolean {
   if (e === -1) return false
   const c = text.indexOf(',', e + 1)
   if (c === -1 || c - e > 65) return false
-  let k = c + 1
+  // The serial number: one word (a firewall's digits, a VM's, Panorama's, a redacted placeholder).
+  for (let k = e + 1; k < c; k++) {
+    const t = text.charCodeAt(k)
+    if (t <= 32 || t === 34) return false
+  }
+  // The log type. Other products' CSV can have the same first shape (`42,2024-03-05 10:15:30,web01,WARN,…`),
+  // and a claim here would take their lines from their parsers: a type PAN-OS writes is enough, an
+  // unknown upper-case word (a newer PAN-OS type) also needs PAN-OS's next two fields, FUTURE_USE
+  // digits and the Generated Time, or nothing after it.
+  const k = c + 1
   const first = text.charCodeAt(k)
   if (!(first >= 65 && first <= 90)) return false
-  const stop = Math.min(text.length, k + 24)
-  for (k++; k < stop; k++) {
-    const t = text.charCodeAt(k)
-    if (t === 44) return true
+  let end = k + 1
+  for (; end < text.length && end - k <= 24; end++) {
+    const t = text.charCodeAt(end)
+    if (t === 44) break
     if (!((t >= 65 && t <= 90) || t === 45 || t === 95 || isDigit(t))) return false
   }
-  return k === text.length
+  if (end < text.length && text.charCodeAt(end) !== 44) return false
+  if (LOG_TYPES.has(text.slice(k, end))) return true
+  if (end >= text.length - 1) return true
+  const sub = text.indexOf(',', end + 1)
+  if (sub === -1) return false
+  let d = sub + 1
+  while (isDigit(text.charCodeAt(d))) d++
+  return d > sub + 1 && text.charCodeAt(d) === 44 && timeEnd(text, d + 1) !== -1
 }
+
+/** The `Type` values of PAN-OS syslog, mapped or not (the unmapped ones keep their common fields). */
+const LOG_TYPES: ReadonlySet<string> = new Set([
+  'TRAFFIC', 'THREAT', 'SYSTEM', 'CONFIG', 'GLOBALPROTECT', 'USERID', 'HIPMATCH', 'HIP-MATCH', 'AUTHENTICATION', 'AUTH',
+  'DECRYPTION', 'IPTAG', 'GTP', 'SCTP', 'TUNNEL', 'CORRELATION', 'AUDIT', 'URL', 'DATA', 'WILDFIRE',
+])
 
 /**
  * Where a record starts in a frame whose header parse did not leave it at the message start:
@@ -193,6 +215,17 @@ export class Fields {
     for (; k < e; k++) {
       const c = t.charCodeAt(k)
       if (c < 48 || c > 57) return false
+    }
+    return true
+  }
+
+  /** Whether field i is `0x…` hexadecimal (not empty, not decimal). */
+  hexFlags(i: number): boolean {
+    const v = this.str(i)
+    if (v === undefined || v.length < 3 || v.charCodeAt(0) !== 48 || (v.charCodeAt(1) | 32) !== 120) return false
+    for (let k = 2; k < v.length; k++) {
+      const c = v.charCodeAt(k) | 32
+      if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false
     }
     return true
   }

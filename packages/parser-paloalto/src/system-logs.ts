@@ -159,5 +159,5 @@ export function mapConfig(ctx: Ctx, out: Out): void {
   if (cmd !== undefined) event.action = 'cmd-' + cmd
   const result = f.str(12)
   if (result === 'Succeeded') event.outcome = 'success'
-  else if (result === 'Failed') event.outcome = 'failure'
+  else if (result === 'Failed' || result === 'Unauthorized') event.outcome = 'failure'
 }

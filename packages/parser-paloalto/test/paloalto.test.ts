@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { parseSyslog } from '@beer/syslog-header'
 import type { FrameOrigin } from '@beer/syslog-header'
 import type { LogEvent, Parser, SyslogMessage } from '@beer/parser-sdk'
-import { testParser } from '@beer/parser-sdk/testing'
+import { fixtureMessage, testParser } from '@beer/parser-sdk/testing'
 import { create, paloalto } from '../src/index.ts'
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url))
@@ -132,13 +132,37 @@ test('gives what an identity map needs: user and address from GlobalProtect and 
   assert.deepEqual(gp.user, { name: 'alice', domain: 'EXAMPLE' })
   assert.deepEqual(gp.source, { ip: '198.51.100.130', nat: { ip: '203.0.113.45' }, user: { name: 'alice', domain: 'EXAMPLE' } })
   assert.equal((gp.host as { name?: string }).name, 'LAPTOP-ALICE')
+  // The assigned tunnel address where every VPN parser puts it.
+  assert.deepEqual(gp.client, { ip: '198.51.100.130' })
   const uid = one(
     parser,
     '1,2026/11/27 08:01:00,013201009876,USERID,login,2817,2026/11/27 08:01:00,vsys1,192.0.2.150,example\\bob,dc1-agent,0,1,2700,0,0,agent,active-directory,1,0x0',
   )
   assert.deepEqual(uid.user, { name: 'bob', domain: 'example' })
   assert.equal((uid.source as { ip?: string }).ip, '192.0.2.150')
-  assert.deepEqual((uid.event as { category?: string[] }).category, ['network', 'iam'])
+  assert.deepEqual((uid.event as { category?: string[]; type?: string[] }).category, ['network'])
+  assert.deepEqual((uid.event as { category?: string[]; type?: string[] }).type, ['start'])
+})
+
+test('claims no other product\'s CSV that starts like a PAN-OS record', () => {
+  for (const line of [
+    '42,2024-03-05 10:15:30,web01,WARN,disk full on /var',
+    '1,2024/03/05 10:15:30,server-a,INFO,backup finished,1234,ok',
+    '<14>Mar  5 10:15:30 app01 myapp[123]: exported 1,2024/03/05 10:15:30,XYZ,REPORT,rows=12',
+  ]) {
+    assert.equal(parser.isMine(fixtureMessage(line)), false, line)
+  }
+  // A type this parser does not know, with PAN-OS's next fields, is still PAN-OS.
+  assert.equal(parser.isMine(fixtureMessage('1,2026/11/27 08:00:00,013201009876,SCTPX,0,2817,2026/11/27 08:00:00,vsys1')), true)
+})
+
+test('sees a shift of one field in a THREAT line and does not misread the fields after it', () => {
+  const line =
+    '1,2026/11/27 09:10:00,013201009876,THREAT,url,2817,2026/11/27 09:10:00,192.0.2.10,198.51.100.20,203.0.113.9,198.51.100.20,allow-web-out,,,web-browsing,vsys1,trust,untrust,ethernet1/2,ethernet1/1,fwd-to-siem,2026/11/27 09:10:00,123456,1,52311,443,40123,443,0x40b000,tcp,alert,' +
+    'www.example.com/a?lang=en,fr,(9999),computer-and-internet-info,informational,client-to-server,7442119381203400001,0x8000000000000000,192.0.2.0-192.0.2.255,United States,,text/html,0,,,1,,,,,,,,0,12,0,0,0,,fw-edge-01'
+  const event = one(parser, line)
+  assert.deepEqual(event.beer, { partial: true })
+  assert.notEqual(((event.panw as { panos: { threat?: { name?: string } } }).panos.threat ?? {}).name, 'fr')
 })
 
 test('marks events partial, says why and drops only the unreadable fields', () => {
