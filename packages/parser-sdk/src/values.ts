@@ -27,7 +27,9 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 
 /** True for an IPv4 or IPv6 address in text form (no zone index, no port). */
 export function isIp(text: string | undefined): boolean {
-  if (text === undefined || text === '') return false
+  // 45 characters is the longest IPv6 text form (with an IPv4 tail); longer input is refused
+  // before any splitting, so that a 64 KiB run of colons costs nothing.
+  if (text === undefined || text === '' || text.length > 45) return false
   if (IPV4.test(text)) return true
   if (!text.includes(':') || !/^[0-9a-fA-F:.]+$/.test(text)) return false
   const parts = text.split('::')

@@ -1,0 +1,109 @@
+// Every parser package on one core, on its own golden fixtures (packages/parser-*/fixtures/*.log):
+// header parse + isMine + parse per line. Then dispatch over all of them at once, as the parse
+// stage runs it (first parser whose isMine claims the line parses it), in the worst order for each
+// line: its own parser last, so that every other parser's prefilter and isMine refuse it first;
+// and lines that no parser claims, which every parser refuses.
+//
+//   cd bench && node --import tsx parsers.bench.ts        (build the packages first)
+import { readFileSync, readdirSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseSyslog } from '@beer/syslog-header'
+import type { SyslogMessage } from '@beer/syslog-header'
+import type { Parser } from '@beer/core'
+import { FIXTURE_ORIGIN, fixtureLines } from '@beer/parser-sdk/testing'
+import { medianRates } from './lib/timed-passes.ts'
+import type { Runner } from './lib/timed-passes.ts'
+import { recordResults } from './lib/record.ts'
+
+const COMMAND = 'cd bench && node --import tsx parsers.bench.ts'
+const PER_PARSER_LINES = 50_000
+const WARMUP_PASSES = 3
+const ROUNDS = 5
+const GOAL_PARSER = 200_000
+const GOAL_DISPATCH = 150_000
+
+const root = new URL('../packages/', import.meta.url).pathname
+interface Installed {
+  name: string
+  parser: Parser<SyslogMessage>
+  lines: string[]
+  refused: string[]
+}
+
+// The template is a scaffold, not a parser anyone installs.
+const dirs = readdirSync(root).filter((d) => d.startsWith('parser-') && d !== 'parser-sdk' && d !== 'parser-template').sort()
+const installed: Installed[] = []
+for (const dir of dirs) {
+  const fixtures = join(root, dir, 'fixtures')
+  if (!existsSync(fixtures)) continue
+  const mod = (await import(`@beer/${dir}`)) as { create: (o: object) => Parser<SyslogMessage> }
+  const read = (d: string): string[] =>
+    existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.log')).flatMap((f) => fixtureLines(readFileSync(join(d, f), 'utf8'))) : []
+  installed.push({ name: dir.slice('parser-'.length), parser: mod.create({}), lines: read(fixtures), refused: read(join(fixtures, 'not-mine')) })
+}
+
+const repeat = (lines: readonly string[], n: number): string[] => {
+  const out: string[] = []
+  for (let i = 0; out.length < n && lines.length > 0; i++) out.push(lines[i % lines.length]!)
+  return out
+}
+const msgOf = (line: string): SyslogMessage => parseSyslog(line, FIXTURE_ORIGIN)
+
+function own(p: Parser<SyslogMessage>): Runner {
+  return (line) => {
+    const msg = msgOf(line)
+    if (!p.isMine(msg)) throw new Error(`not claimed by its own parser: ${line}`)
+    return p.parse(msg) === null ? 0 : 1
+  }
+}
+
+/** First-match dispatch over `order`, as the parse stage does it. */
+function dispatch(order: readonly Parser<SyslogMessage>[]): Runner {
+  return (line) => {
+    const msg = msgOf(line)
+    for (let i = 0; i < order.length; i++) {
+      const p = order[i]!
+      if (p.isMine(msg)) return p.parse(msg) === null ? 0 : 1
+    }
+    return 2
+  }
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
+const pairs: [Runner, string[]][] = []
+for (const p of installed) pairs.push([own(p.parser), repeat(p.lines, PER_PARSER_LINES)])
+// Worst order per line: its own parser last.
+for (const p of installed) {
+  const order = [...installed.filter((q) => q !== p).map((q) => q.parser), p.parser]
+  pairs.push([dispatch(order), repeat(p.lines, PER_PARSER_LINES)])
+}
+// Lines no parser claims: the other packages' not-mine lines that nobody claims.
+const unclaimed = [...new Set(installed.flatMap((p) => p.refused))].filter((l) => installed.every((q) => !q.parser.isMine(msgOf(l))))
+pairs.push([dispatch(installed.map((p) => p.parser)), repeat(unclaimed, PER_PARSER_LINES)])
+
+const totalFixtureLines = installed.reduce((n, p) => n + p.lines.length, 0)
+console.log(`${installed.length} parsers, ${totalFixtureLines} fixture lines, ${unclaimed.length} lines no parser claims; ${WARMUP_PASSES} warm-up passes, median of ${ROUNDS} rounds, one thread`)
+const rates = medianRates(pairs, { warmup: WARMUP_PASSES, rounds: ROUNDS })
+
+const n = installed.length
+const rows: string[] = ['| parser | fixture lines | own lines/s | dispatch, own parser last, lines/s |', '|---|---:|---:|---:|']
+let worstOwn = Infinity
+for (let i = 0; i < n; i++) {
+  const p = installed[i]!
+  worstOwn = Math.min(worstOwn, rates[i]!)
+  rows.push(`| ${p.name} | ${p.lines.length} | ${fmt(rates[i]!)} | ${fmt(rates[n + i]!)} |`)
+}
+// The mixed worst case: an equal share of every parser's lines, each behind every other parser.
+const mixed = n / installed.reduce((s, _p, i) => s + 1 / rates[n + i]!, 0)
+const none = rates[2 * n]!
+rows.push(`| (no parser claims it) | ${unclaimed.length} | | ${fmt(none)} |`)
+const table = rows.join('\n')
+console.log(table)
+const summary = [
+  `Per parser (header parse + isMine + parse on its own fixtures): slowest ${fmt(worstOwn)} lines/s; figure to reach ≥ ${fmt(GOAL_PARSER)}: **${worstOwn >= GOAL_PARSER ? 'met' : 'not met'}**.`,
+  `Dispatch over all ${n} parsers, worst order (every line behind every other parser; equal shares of every parser's lines): ${fmt(mixed)} lines/s; lines no parser claims: ${fmt(none)} lines/s; figure to reach ≥ ${fmt(GOAL_DISPATCH)}: **${Math.min(mixed, none) >= GOAL_DISPATCH ? 'met' : 'not met'}**.`,
+  '',
+  `Lines: each package's golden fixture lines (made-up, documentation addresses), repeated to ${fmt(PER_PARSER_LINES)} per pass. The dispatch loop is the parse stage's own first-match rule without its counters.`,
+].join('\n')
+console.log(summary)
+recordResults('parsers', 'Parsers on one core, and dispatch over all of them', COMMAND, table + '\n\n' + summary)

@@ -1,0 +1,2 @@
+export { cef, create } from './cef.ts'
+export type { CefOptions, CefEvent } from './cef.ts'

@@ -1,0 +1,3 @@
+export { ciscoAsa } from './cisco-asa.ts'
+export type { CiscoAsaEvent, CiscoAsaOptions } from './cisco-asa.ts'
+export type { LogEvent } from '@beer/parser-sdk'

@@ -1,0 +1,147 @@
+import { addRelated, isIp } from '@beer/parser-sdk'
+import type { LogEvent, SyslogMessage } from '@beer/parser-sdk'
+
+/** One message being read: the event so far, what could not be read, and the header's time. */
+export interface Out {
+  ev: LogEvent
+  problems: string[] | null
+  /** Epoch milliseconds of the event (the header's time, else the receive time). */
+  time: number
+}
+
+// Field paths are this parser's own constants, never taken from input: they are split once and
+// walked without the checks `setField` makes for paths built from input.
+const PATHS = new Map<string, string[]>()
+
+/** Sets a dotted field, skipping undefined, null, '' and NaN as `setField` does. */
+export function set(out: Out, path: string, value: unknown): void {
+  if (value === undefined || value === null || value === '' || (typeof value === 'number' && value !== value)) return
+  let keys = PATHS.get(path)
+  if (keys === undefined) {
+    keys = path.split('.')
+    PATHS.set(path, keys)
+  }
+  let node = out.ev as Record<string, unknown>
+  const last = keys.length - 1
+  for (let i = 0; i < last; i++) {
+    const key = keys[i]!
+    let next = node[key]
+    if (next === undefined || next === null || typeof next !== 'object' || Array.isArray(next)) {
+      next = {}
+      node[key] = next
+    }
+    node = next as Record<string, unknown>
+  }
+  node[keys[last]!] = value
+}
+
+export function problem(out: Out, text: string): void {
+  ;(out.problems ??= []).push(text)
+}
+
+/**
+ * A hardware address as ECS writes MACs: uppercase hex pairs joined by hyphens
+ * (`00-11-22-33-44-55`), from dhcpd's `00:11:22:33:44:55` (any number of octets, one or two digits
+ * each, as print_hw_addr writes them). Undefined when the text is not such an address.
+ */
+export function ecsMac(text: string): string | undefined {
+  const n = text.length
+  if (n === 0 || n > 3 * 20) return undefined
+  // The common shape, two hex digits per octet: checked in one pass and converted at once.
+  if (n % 3 === 2) {
+    let ok = true
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i)
+      if (i % 3 === 2 ? c !== 58 : !((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) {
+        ok = false
+        break
+      }
+    }
+    if (ok) return text.toUpperCase().replaceAll(':', '-')
+  }
+  let out = ''
+  let start = 0
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : 58
+    if (c === 58 /* : */) {
+      const len = i - start
+      if (len < 1 || len > 2) return undefined
+      const octet = text.slice(start, i).toUpperCase()
+      out += (out === '' ? '' : '-') + (len === 1 ? '0' + octet : octet)
+      start = i + 1
+      continue
+    }
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return undefined
+  }
+  return out
+}
+
+/** The client's hardware address, or a problem when the line has something else there. */
+export function clientMac(out: Out, text: string | undefined): void {
+  if (text === undefined || text === '') return
+  const mac = ecsMac(text)
+  if (mac === undefined) problem(out, `client hardware address ${JSON.stringify(text.slice(0, 64))} is not a MAC address`)
+  else set(out, 'client.mac', mac)
+}
+
+/** An address field: the value when it is an IP address, a problem otherwise. */
+export function address(out: Out, path: string, text: string | undefined, what: string): string | undefined {
+  if (text === undefined || text === '') return undefined
+  // No address is longer than 45 characters (RFC 4291 §2.2 with an IPv4 tail); isIp is not asked
+  // about 64 KiB of colons.
+  if (text.length > 45 || !isIp(text)) {
+    problem(out, `${what} ${JSON.stringify(text.slice(0, 64))} is not an IP address`)
+    return undefined
+  }
+  set(out, path, text)
+  addRelated(out.ev, 'ip', text)
+  return text
+}
+
+/** The client's host name, as dhcpd writes it in parentheses. */
+export function clientName(out: Out, name: string | undefined): void {
+  if (name === undefined || name === '') return
+  set(out, 'client.domain', name)
+  addRelated(out.ev, 'hosts', name)
+}
+
+/** `via <interface|relay address>`: a relay agent's address (giaddr), or the interface the request came in on. */
+export function via(out: Out, text: string | undefined): void {
+  if (text === undefined || text === '') return
+  if (text.length <= 45 && isIp(text)) {
+    set(out, 'dhcpd.relay.ip', text)
+    addRelated(out.ev, 'ip', text)
+  } else {
+    set(out, 'observer.ingress.interface.name', text)
+  }
+}
+
+/** The lease time, and the time the lease ends: the event's time plus the lease. */
+export function leaseTime(out: Out, seconds: number | undefined): void {
+  if (seconds === undefined) return
+  set(out, 'dhcpd.lease_time', seconds)
+  const end = out.time + seconds * 1000
+  if (Number.isFinite(end) && Math.abs(end) <= 8.64e15) set(out, 'dhcpd.lease_end', new Date(end).toISOString())
+}
+
+/** A whole non-negative number, or undefined. */
+export function count(text: string | undefined): number | undefined {
+  if (text === undefined || text.length === 0 || text.length > 15) return undefined
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 48 || c > 57) return undefined
+  }
+  return Number(text)
+}
+
+/** Marks the event partial when something could not be read, as every beer parser does. */
+export function finish(out: Out, msg: SyslogMessage): LogEvent {
+  const ev = out.ev
+  if (msg.truncated) problem(out, 'the frame was cut at the maximum message size')
+  if (out.problems !== null) {
+    ev.beer = { partial: true }
+    ev.error = { message: out.problems.join('; ') }
+    ev.event!.original = msg.raw
+  }
+  return ev
+}

@@ -1,0 +1,2 @@
+export { linuxAuth, create } from './linux-auth.ts'
+export type { LinuxAuthOptions, LinuxAuthEvent } from './linux-auth.ts'

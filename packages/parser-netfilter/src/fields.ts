@@ -1,0 +1,95 @@
+import type { LogEvent, SyslogMessage } from '@beer/parser-sdk'
+
+/** One message being read: the event so far, and what could not be read. */
+export interface Out {
+  ev: LogEvent
+  problems: string[] | null
+}
+
+// Field paths are this parser's own constants, never taken from input: they are split once and
+// walked without the checks `setField` makes for paths built from input.
+const PATHS = new Map<string, string[]>()
+
+/** Sets a dotted field, skipping undefined, null, '' and NaN as `setField` does. */
+export function set(out: Out, path: string, value: unknown): void {
+  if (value === undefined || value === null || value === '' || (typeof value === 'number' && value !== value)) return
+  let keys = PATHS.get(path)
+  if (keys === undefined) {
+    keys = path.split('.')
+    PATHS.set(path, keys)
+  }
+  let node = out.ev as Record<string, unknown>
+  const last = keys.length - 1
+  for (let i = 0; i < last; i++) {
+    const key = keys[i]!
+    let next = node[key]
+    if (next === undefined || next === null || typeof next !== 'object' || Array.isArray(next)) {
+      next = {}
+      node[key] = next
+    }
+    node = next as Record<string, unknown>
+  }
+  node[keys[last]!] = value
+}
+
+export function problem(out: Out, text: string): void {
+  ;(out.problems ??= []).push(text)
+}
+
+/**
+ * A hardware address as ECS writes MACs: uppercase hex pairs joined by hyphens
+ * (`00-11-22-33-44-55`), from the kernel's `00:11:22:33:44:55` (any number of octets). Undefined when the text is not such an address.
+ */
+export function ecsMac(text: string): string | undefined {
+  const n = text.length
+  if (n === 0 || n > 3 * 20) return undefined
+  // The common shape, two hex digits per octet: checked in one pass and converted at once.
+  if (n % 3 === 2) {
+    let ok = true
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i)
+      if (i % 3 === 2 ? c !== 58 : !((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) {
+        ok = false
+        break
+      }
+    }
+    if (ok) return text.toUpperCase().replaceAll(':', '-')
+  }
+  let out = ''
+  let start = 0
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : 58
+    if (c === 58 /* : */) {
+      const len = i - start
+      if (len < 1 || len > 2) return undefined
+      const octet = text.slice(start, i).toUpperCase()
+      out += (out === '' ? '' : '-') + (len === 1 ? '0' + octet : octet)
+      start = i + 1
+      continue
+    }
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return undefined
+  }
+  return out
+}
+
+/** A whole non-negative number, or undefined. */
+export function count(text: string | undefined): number | undefined {
+  if (text === undefined || text.length === 0 || text.length > 15) return undefined
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 48 || c > 57) return undefined
+  }
+  return Number(text)
+}
+
+/** Marks the event partial when something could not be read, as every beer parser does. */
+export function finish(out: Out, msg: SyslogMessage): LogEvent {
+  const ev = out.ev
+  if (msg.truncated) problem(out, 'the frame was cut at the maximum message size')
+  if (out.problems !== null) {
+    ev.beer = { partial: true }
+    ev.error = { message: out.problems.join('; ') }
+    ev.event!.original = msg.raw
+  }
+  return ev
+}

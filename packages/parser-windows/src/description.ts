@@ -1,0 +1,295 @@
+import { LOGON_IDS, SUBJECT_IS_TARGET } from './tables.ts'
+
+// Snare sends the rendered event text, not the event data. Windows renders the Security events'
+// data as "Section:" headings followed by "Label:<TAB><TAB>value" lines; Snare turns every tab, CR
+// and LF into a space (its field delimiter is the tab), so the text arrives as
+//   "Subject:   Security ID:  S-1-5-18   Account Name:  SYSTEM   Account Domain:     Logon ID:  0x3E7"
+// (an empty value leaves a run of spaces). This reads such text, or the same text with its tabs
+// kept, back into the event data names of the event's XML (SubjectUserName, IpAddress, …) so that
+// Snare and JSON forwarders give the same fields. English texts only: the labels are matched.
+
+type Role = 'wfp' | 'top' | 'subject' | 'target' | 'member' | 'group' | 'network' | 'process' | 'auth' | 'failure' | 'service' | 'additional' | 'logon' | 'server' | 'other'
+
+const SECTION_TABLE: Readonly<Record<string, Role>> = {
+  'Subject': 'subject',
+  'Creator Subject': 'subject',
+  'New Logon': 'target',
+  'Account For Which Logon Failed': 'target',
+  'Target Account': 'target',
+  'New Account': 'target',
+  'Account That Was Locked Out': 'target',
+  'Account Whose Credentials Were Used': 'target',
+  'Target Subject': 'target',
+  'Account Information': 'target',
+  'Member': 'member',
+  'Group': 'group',
+  'New Group': 'group',
+  'Deleted Group': 'group',
+  'Network Information': 'network',
+  'Process Information': 'process',
+  'Detailed Authentication Information': 'auth',
+  'Failure Information': 'failure',
+  'Service Information': 'service',
+  'Additional Information': 'additional',
+  'Logon Information': 'logon',
+  'Target Server': 'server',
+}
+
+const ANY_TABLE: Readonly<Record<string, string>> = {
+  'Logon Type': 'LogonType',
+  'Impersonation Level': 'ImpersonationLevel',
+  'Privileges': 'PrivilegeList',
+}
+
+const LABEL_TABLE: Readonly<Record<Role, Readonly<Record<string, string>>>> = {
+  top: {
+    'Authentication Package': 'PackageName',
+    'Logon Account': 'TargetUserName',
+    'Source Workstation': 'Workstation',
+    'Error Code': 'Status',
+  },
+  subject: {
+    'Security ID': 'SubjectUserSid',
+    'Account Name': 'SubjectUserName',
+    'Account Domain': 'SubjectDomainName',
+    'Logon ID': 'SubjectLogonId',
+  },
+  target: {
+    'Security ID': 'TargetUserSid',
+    'Account Name': 'TargetUserName',
+    'Account Domain': 'TargetDomainName',
+    'Logon ID': 'TargetLogonId',
+    'Linked Logon ID': 'TargetLinkedLogonId',
+    'Network Account Name': 'TargetOutboundUserName',
+    'Network Account Domain': 'TargetOutboundDomainName',
+    'Logon GUID': 'LogonGuid',
+    'Supplied Realm Name': 'TargetDomainName',
+    'User ID': 'TargetSid',
+  },
+  member: { 'Security ID': 'MemberSid', 'Account Name': 'MemberName' },
+  group: {
+    'Security ID': 'TargetSid',
+    'Group Name': 'TargetUserName',
+    'Account Name': 'TargetUserName',
+    'Group Domain': 'TargetDomainName',
+    'Account Domain': 'TargetDomainName',
+  },
+  network: {
+    'Workstation Name': 'WorkstationName',
+    'Source Network Address': 'IpAddress',
+    'Source Port': 'IpPort',
+    'Client Address': 'IpAddress',
+    'Client Port': 'IpPort',
+    'Network Address': 'IpAddress',
+    'Port': 'IpPort',
+  },
+  process: {
+    'Process ID': 'ProcessId',
+    'Process Name': 'ProcessName',
+    'Caller Process ID': 'ProcessId',
+    'Caller Process Name': 'ProcessName',
+  },
+  auth: {
+    'Logon Process': 'LogonProcessName',
+    'Authentication Package': 'AuthenticationPackageName',
+    'Transited Services': 'TransmittedServices',
+    'Package Name (NTLM only)': 'LmPackageName',
+    'Key Length': 'KeyLength',
+  },
+  failure: { 'Failure Reason': 'FailureReason', 'Status': 'Status', 'Sub Status': 'SubStatus' },
+  service: { 'Service Name': 'ServiceName', 'Service ID': 'ServiceSid' },
+  additional: {
+    'Ticket Options': 'TicketOptions',
+    'Result Code': 'Status',
+    'Failure Code': 'Status',
+    'Ticket Encryption Type': 'TicketEncryptionType',
+    'Pre-Authentication Type': 'PreAuthType',
+    'Caller Computer Name': 'TargetDomainName',
+    'Transited Services': 'TransmittedServices',
+  },
+  logon: {
+    'Restricted Admin Mode': 'RestrictedAdminMode',
+    'Virtual Account': 'VirtualAccount',
+    'Elevated Token': 'ElevatedToken',
+  },
+  server: { 'Target Server Name': 'TargetServerName', 'Additional Information': 'TargetInfo' },
+  // Windows Filtering Platform events (5150-5159) name both ends of a connection.
+  wfp: {
+    'Direction': 'Direction',
+    'Source Address': 'SourceAddress',
+    'Source Port': 'SourcePort',
+    'Destination Address': 'DestAddress',
+    'Destination Port': 'DestPort',
+    'Protocol': 'Protocol',
+  },
+  other: {},
+}
+
+/** What a label can be: a section heading, a field in some sections, a field anywhere. */
+interface LabelInfo {
+  section: Role | undefined
+  any: string | undefined
+  byRole: Partial<Record<Role, string>>
+  /** A field label, which may stand with an empty value (then "Label:" before another label is no section). */
+  field: boolean
+}
+
+// Every label in one Map: one lookup per label read.
+const INDEX: ReadonlyMap<string, LabelInfo> = (() => {
+  const index = new Map<string, LabelInfo>()
+  const info = (label: string): LabelInfo => {
+    let i = index.get(label)
+    if (i === undefined) {
+      i = { section: undefined, any: undefined, byRole: {}, field: false }
+      index.set(label, i)
+    }
+    return i
+  }
+  for (const [label, role] of Object.entries(SECTION_TABLE)) info(label).section = role
+  for (const [label, name] of Object.entries(ANY_TABLE)) info(label).any = name
+  for (const [role, table] of Object.entries(LABEL_TABLE)) {
+    for (const [label, name] of Object.entries(table)) info(label).byRole[role as Role] = name
+  }
+  for (const i of index.values()) i.field = i.section === undefined && (i.any !== undefined || Object.keys(i.byRole).length > 0)
+  return index
+})()
+
+// Event ids whose target account's id is written TargetSid (account management, Kerberos).
+function targetSidName(eventId: string): string {
+  return LOGON_IDS.has(eventId) ? 'TargetUserSid' : 'TargetSid'
+}
+
+/** A segment that can be a label: a short run of words starting with a capital letter. */
+function labelLike(s: string, start: number, end: number): boolean {
+  if (end - start < 1 || end - start > 48) return false
+  const c0 = s.charCodeAt(start)
+  if (c0 < 65 || c0 > 90) return false
+  for (let i = start + 1; i < end; i++) {
+    const c = s.charCodeAt(i)
+    // letters, digits, space, ( ) - / '
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 32 || c === 40 || c === 41 || c === 45 || c === 47 || c === 39)) {
+      return false
+    }
+  }
+  return true
+}
+
+function nameFor(role: Role, info: LabelInfo | undefined, targetSid: string): string | undefined {
+  if (info === undefined) return undefined
+  if (info.any !== undefined) return info.any
+  const name = info.byRole[role]
+  return name === 'TargetUserSid' ? targetSid : name
+}
+
+/** The next index of `ch` at or after `from`, or `n` when there is none. */
+function next(text: string, ch: string, from: number, n: number): number {
+  const at = text.indexOf(ch, from)
+  return at === -1 ? n : at
+}
+
+/**
+ * The event data named in a rendered description. Values are kept as written ('-' included, as
+ * Windows writes it); a label seen twice keeps its first value.
+ */
+export function readDescription(text: string, eventId: string, into: Record<string, string>): void {
+  let role: Role = 'top'
+  let pending: string | null = null
+  let lastName: string | undefined
+  // A value continued by single tokens (a privilege list): joined once at the end, at most
+  // MAX_LIST tokens (Windows defines some 36 privileges).
+  let listName: string | undefined
+  let list: string[] = []
+  let seenLabel = false
+  const subjectRole: Role = SUBJECT_IS_TARGET.has(eventId) ? 'target' : 'subject'
+  const targetSid = targetSidName(eventId)
+  const wfp = eventId.length === 4 && eventId.startsWith('515')
+
+  const n = text.length
+  // Where the next tab, LF, CR, double space and ': ' are: each found once and reused until passed,
+  // so the text is scanned in linear time.
+  let tab = -1
+  let lf = -1
+  let cr = -1
+  let dbl = -1
+  let colonSpace = -1
+  let i = 0
+  while (i < n) {
+    let c = text.charCodeAt(i)
+    while (c === 32 || c === 9 || c === 10 || c === 13) c = text.charCodeAt(++i)
+    if (i >= n) break
+    // A segment ends at a tab, CR or LF, or at two spaces in a row.
+    if (tab < i) tab = next(text, '\t', i, n)
+    if (lf < i) lf = next(text, '\n', i, n)
+    if (cr < i) cr = next(text, '\r', i, n)
+    if (dbl < i) dbl = next(text, '  ', i, n)
+    let j = tab < lf ? tab : lf
+    if (cr < j) j = cr
+    if (dbl < j) j = dbl
+    let end = j
+    if (text.charCodeAt(end - 1) === 32) end--
+    const from = i
+    i = j
+
+    // Classified on the text itself, so that only the label and value are cut out of it.
+    let label: string | undefined
+    let value: string | undefined
+    let seg: string | undefined
+    if (text.charCodeAt(end - 1) === 58 /* : */ && labelLike(text, from, end - 1)) {
+      label = text.slice(from, end - 1)
+    } else {
+      if (colonSpace < from) colonSpace = next(text, ': ', from, n)
+      const colon = colonSpace
+      if (colon < end && labelLike(text, from, colon)) {
+        label = text.slice(from, colon)
+        value = text.slice(colon + 2, end).trim()
+      } else {
+        seg = text.slice(from, end)
+      }
+    }
+    if (label !== undefined) {
+      if (pending !== null) {
+        // "Label:" directly followed by another label: an empty value, or a section heading.
+        const info = INDEX.get(pending)
+        if (info === undefined || !info.field) {
+          const section = info?.section
+          role = section === 'subject' ? subjectRole : section === 'network' && wfp ? 'wfp' : (section ?? 'other')
+        }
+        seenLabel = true
+        lastName = undefined
+        pending = null
+      }
+      if (value === undefined) {
+        pending = label
+        continue
+      }
+    } else if (pending !== null) {
+      label = pending
+      value = seg!
+      pending = null
+    } else {
+      // Lists continue as single tokens (privilege names, %%codes); prose after the data ends it.
+      if (lastName !== undefined && seg!.indexOf(' ') === -1) {
+        if (listName !== lastName) {
+          flushList(into, listName, list)
+          listName = lastName
+          list = into[lastName] === undefined ? [] : [into[lastName]!]
+        }
+        if (list.length < MAX_LIST) list.push(seg!)
+        continue
+      }
+      if (seenLabel) break
+      continue
+    }
+    seenLabel = true
+    lastName = nameFor(role, INDEX.get(label), targetSid)
+    // '-' as the privilege list is no privilege: not stored, as a list of none.
+    if (lastName !== undefined && !(lastName in into) && !(lastName === 'PrivilegeList' && value === '-')) into[lastName] = value
+  }
+  flushList(into, listName, list)
+}
+
+const MAX_LIST = 64
+
+function flushList(into: Record<string, string>, name: string | undefined, list: string[]): void {
+  if (name !== undefined && list.length > 0) into[name] = list.join(' ')
+}

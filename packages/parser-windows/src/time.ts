@@ -1,0 +1,111 @@
+import { zonedTimestamp } from '@beer/parser-sdk'
+
+const MONTHS: Readonly<Record<string, string>> = {
+  Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06',
+  Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12',
+}
+
+/**
+ * Whether a `timezone` option names a zone: 'UTC', 'local', a fixed offset ('+02:00') or an IANA
+ * name. The same rule as the syslog header parser's, kept here because parsers depend on the SDK
+ * only.
+ */
+export function isZone(name: unknown): boolean {
+  if (typeof name !== 'string') return false
+  const upper = name.trim().toUpperCase()
+  if (upper === '' || upper === 'UTC' || upper === 'Z' || upper === 'GMT' || upper === 'ETC/UTC' || upper === 'LOCAL') return true
+  const fixed = /^([+-])(\d{2}):?(\d{2})?$/.exec(upper)
+  if (fixed) return Number(fixed[2]) * 60 + Number(fixed[3] ?? 0) <= 24 * 60 && Number(fixed[3] ?? 0) < 60
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name.trim() })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Whether a zone name is UTC itself, so that local times need no zone arithmetic. */
+export function isUtc(timezone: string): boolean {
+  const upper = timezone.trim().toUpperCase()
+  return upper === 'UTC' || upper === 'Z' || upper === 'GMT' || upper === 'ETC/UTC' || upper === '+00:00' || upper === '+0000' || upper === '-00:00'
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
+}
+
+/**
+ * `YYYY-MM-DD hh:mm:ss[.fff]` read in `timezone`, as ISO 8601 in UTC. In UTC the text is already
+ * the answer once checked, which saves the zone arithmetic on the hot path.
+ */
+function civil(y: string, mo: string, d: string, time: string, frac: string, timezone: string): string | undefined {
+  if (!isUtc(timezone)) return zonedTimestamp(`${y}-${mo}-${d} ${time}${frac}`, timezone)
+  const year = +y
+  const month = +mo
+  const day = +d
+  const hh = +time.slice(0, 2)
+  const mm = +time.slice(3, 5)
+  const ss = +time.slice(6, 8)
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hh <= 23 && mm <= 59 && ss <= 59)) return undefined
+  return `${y}-${mo}-${d}T${time}${frac === '' ? '.000' : frac.padEnd(4, '0')}Z`
+}
+
+// The lines of one host arrive in time order: most times equal the previous one's.
+let lastText = ''
+let lastZone = ''
+let lastIso: string | undefined
+
+/** Snare's DateTime token, ctime layout (`Fri Sep 17 16:37:25 2021`), read in the Windows host's zone. */
+export function snareTime(text: string, timezone: string): string | undefined {
+  if (text === lastText && timezone === lastZone) return lastIso
+  const iso = readSnareTime(text, timezone)
+  lastText = text
+  lastZone = timezone
+  lastIso = iso
+  return iso
+}
+
+function readSnareTime(text: string, timezone: string): string | undefined {
+  const m = /^[A-Z][a-z]{2} ([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}:\d{2}:\d{2}) (\d{4})$/.exec(text)
+  if (m === null) return undefined
+  const month = MONTHS[m[1]!]
+  if (month === undefined) return undefined
+  return civil(m[4]!, month, m[2]!.padStart(2, '0'), m[3]!, '', timezone)
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/
+
+/**
+ * An event time as JSON forwarders write it: NXLog's `2023-08-22 14:40:12` (the host's local
+ * time, read in `timezone`), or ISO 8601 with a zone and up to 9 fraction digits (EVTX SystemTime
+ * has 7, which not every runtime's Date.parse reads). ISO 8601 in UTC, or undefined.
+ */
+export function eventTime(text: string | undefined, timezone: string): string | undefined {
+  if (text === undefined) return undefined
+  if (text === lastEventText && timezone === lastEventZone) return lastEventIso
+  const iso = readEventTime(text, timezone)
+  lastEventText = text
+  lastEventZone = timezone
+  lastEventIso = iso
+  return iso
+}
+
+let lastEventText = ''
+let lastEventZone = ''
+let lastEventIso: string | undefined
+
+function readEventTime(text: string, timezone: string): string | undefined {
+  const m = ISO.exec(text)
+  if (m === null) return undefined
+  const frac = m[7] === undefined ? '' : '.' + m[7].slice(0, 3)
+  const time = `${m[4]}:${m[5]}:${m[6]}`
+  if (m[8] === undefined) return civil(m[1]!, m[2]!, m[3]!, time, frac, timezone)
+  const base = civil(m[1]!, m[2]!, m[3]!, time, frac, 'UTC')
+  if (base === undefined) return undefined
+  if (m[8] === 'Z') return base
+  const z = m[8].replace(':', '')
+  if (Number(z.slice(3, 5)) > 59) return undefined
+  const offset = (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5))) * (z[0] === '-' ? -1 : 1)
+  return new Date(Date.parse(base) - offset * 60_000).toISOString()
+}
