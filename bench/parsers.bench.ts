@@ -9,7 +9,8 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseSyslog } from '@beer/syslog-header'
 import type { SyslogMessage } from '@beer/syslog-header'
-import type { Parser } from '@beer/core'
+import { isDescriptor } from '@beer/core'
+import type { ModuleDescriptor, Parser } from '@beer/core'
 import { FIXTURE_ORIGIN, fixtureLines } from '@beer/parser-sdk/testing'
 import { medianRates } from './lib/timed-passes.ts'
 import type { Runner } from './lib/timed-passes.ts'
@@ -36,10 +37,23 @@ const installed: Installed[] = []
 for (const dir of dirs) {
   const fixtures = join(root, dir, 'fixtures')
   if (!existsSync(fixtures)) continue
-  const mod = (await import(`@beer/${dir}`)) as { create: (o: object) => Parser<SyslogMessage> }
+  // As the runtime loads a parser: its factory's descriptor names the module that exports `create`.
+  const pkg = (await import(`@beer/${dir}`)) as Record<string, unknown>
+  const descriptor = Object.values(pkg)
+    .map((v) => {
+      try {
+        return typeof v === 'function' ? (v as () => unknown)() : undefined
+      } catch {
+        return undefined
+      }
+    })
+    .find((d): d is ModuleDescriptor<'parser', object> => isDescriptor(d))
+  if (descriptor === undefined) throw new Error(`@beer/${dir} exports no parser factory`)
+  const mod = (await import(descriptor.module)) as Record<string, (o: object) => Parser<SyslogMessage>>
+  const create = mod[descriptor.export ?? 'create']!
   const read = (d: string): string[] =>
     existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.log')).flatMap((f) => fixtureLines(readFileSync(join(d, f), 'utf8'))) : []
-  installed.push({ name: dir.slice('parser-'.length), parser: mod.create({}), lines: read(fixtures), refused: read(join(fixtures, 'not-mine')) })
+  installed.push({ name: dir.slice('parser-'.length), parser: create(descriptor.options ?? {}), lines: read(fixtures), refused: read(join(fixtures, 'not-mine')) })
 }
 
 const repeat = (lines: readonly string[], n: number): string[] => {

@@ -14,15 +14,24 @@ const USAGE = `usage: beer [--socket <path>] [--json] [--timeout <ms>] <command>
 commands:
   status [module]                 figures per module and listener (--json: the raw status)
   top                             live view, refreshed every second (q or Ctrl-C quits)
+  replay <events.ndjson> [--config <file>] [--out <file>]
+                                  run archived events through analyzers in event time
+                                  and write the alerts (beer replay --help)
   rotate [module]                 rotate files (sinks that write files)
   flush [module]                  write out what modules hold
   reset [module]                  reset module state
   <module> <command> [json-args]  send one module a command, e.g. beer file rotate
+  es replay <file> [...]          send an NDJSON or dead-letter file to Elasticsearch
+                                  (needs @beer/sink-es; beer es --help)
+  <module> lookup <address> [--at <time>]
+                                  who held an address, now or at an ISO 8601 time
+                                  (the identity map: beer identity lookup 192.0.2.10)
 
 options:
   --socket <path>   the control socket (default: $BEER_CONTROL, else ./data/beer.sock)
   --json            print the raw JSON response
   --timeout <ms>    how long to wait for an answer (default 5000)
+  --at <time>       with lookup: the time to ask about (default now)
   -h, --help        this text
   -v, --version     the version of this command
 `
@@ -33,7 +42,11 @@ const BUILT_IN = new Set(['status', 'rotate', 'flush', 'reset'])
 
 /** Runs the `beer` command with `argv` (without node and the script) and returns the exit code. */
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
-  let values: { socket?: string; json?: boolean; timeout?: string; help?: boolean; version?: boolean }
+  // `beer replay …` runs archived events through analyzers here, without a running beer.
+  if (argv[0] === 'replay') return (await import('./replay.ts')).replay(argv.slice(1))
+  // `beer es …` talks to Elasticsearch, not to the control socket: @beer/sink-es owns it.
+  if (argv[0] === 'es') return elasticsearchCommand(argv.slice(1), env)
+  let values: { socket?: string; json?: boolean; timeout?: string; at?: string; help?: boolean; version?: boolean }
   let positionals: string[]
   try {
     ;({ values, positionals } = parseArgs({
@@ -43,6 +56,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
         socket: { type: 'string', short: 's' },
         json: { type: 'boolean' },
         timeout: { type: 'string' },
+        at: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -73,6 +87,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     let command: string
     let target: string | undefined
     let args: unknown
+    let byAddress = false
     if (BUILT_IN.has(first)) {
       if (rest.length > 1) throw new UsageError(`${first} takes at most one module name`)
       command = first
@@ -82,7 +97,14 @@ export async function main(argv: string[], env: Record<string, string | undefine
       if (rest.length > 2) throw new UsageError('give the arguments as one JSON value, quoted for the shell')
       target = first
       command = rest[0]!
-      if (rest[1] !== undefined) args = jsonArgs(rest[1])
+      if (command === 'lookup' && rest[1] !== undefined && !rest[1].trimStart().startsWith('{')) {
+        // beer identity lookup 192.0.2.10 --at 2026-11-27T08:00:00Z
+        byAddress = true
+        args = values.at === undefined ? { ip: rest[1] } : { ip: rest[1], at: values.at }
+      } else if (rest[1] !== undefined) args = jsonArgs(rest[1])
+    }
+    if (values.at !== undefined && !byAddress) {
+      throw new UsageError('--at goes with lookup: beer <module> lookup <address> --at <time>')
     }
     const request = { command, ...(target !== undefined ? { target } : {}), ...(args !== undefined ? { args } : {}) }
     const response = await controlRequest(socket, request, timeoutMs)
@@ -91,6 +113,21 @@ export async function main(argv: string[], env: Record<string, string | undefine
     if (err instanceof UsageError) return usage(err.message)
     return failure(err, socket)
   }
+}
+
+/** Kept in a variable so the compiler does not require the optional package at build time. */
+const SINK_ES_CLI: string = '@beer/sink-es/cli'
+
+async function elasticsearchCommand(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  let mod: { main(argv: string[], env?: Record<string, string | undefined>): Promise<number> }
+  try {
+    mod = (await import(SINK_ES_CLI)) as typeof mod
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err
+    process.stderr.write("beer: 'beer es' comes with the Elasticsearch sink: npm install @beer/sink-es\n")
+    return EXIT.usage
+  }
+  return mod.main(argv, env)
 }
 
 function jsonArgs(text: string): unknown {
@@ -118,7 +155,7 @@ function print(response: ControlResponse, command: string, json: boolean): numbe
     if (answers.length === 0) process.stderr.write(`beer: no module answered '${command}'\n`)
     for (const a of answers) {
       if (a.error) process.stderr.write(`${a.module}: error ${a.error.code}: ${a.error.message}\n`)
-      else if (command === 'status') process.stdout.write(`${a.module}:\n${JSON.stringify(a.answer, null, 2)}\n`)
+      else if (command === 'status' || command === 'lookup') process.stdout.write(`${a.module}:\n${JSON.stringify(a.answer, null, 2)}\n`)
       else process.stdout.write(`${a.module}: ${typeof a.answer === 'string' ? a.answer : JSON.stringify(a.answer)}\n`)
     }
   }

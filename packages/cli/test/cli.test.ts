@@ -90,6 +90,17 @@ describe('beer', () => {
     assert.deepEqual([r.code, r.stdout], [0, 'file: {"args":{"since":"1h"}}\n'])
   })
 
+  it('looks up an address with the identity map, now or at a time', async () => {
+    const now = await run(['identity', 'lookup', '192.0.2.10'])
+    assert.equal(now.code, 0, now.stderr)
+    assert.equal(now.stdout, 'identity:\n' + JSON.stringify({ asked: { ip: '192.0.2.10' }, user: 'alice' }, null, 2) + '\n')
+    const at = await run(['identity', 'lookup', '192.0.2.10', '--at', '2026-11-27T08:00:00Z', '--json'])
+    assert.deepEqual(JSON.parse(at.stdout).answers, [{ module: 'identity', answer: { asked: { ip: '192.0.2.10', at: '2026-11-27T08:00:00Z' }, user: 'alice' } }])
+    const misplaced = await run(['file', 'rotate', '--at', '2026-11-27T08:00:00Z'])
+    assert.equal(misplaced.code, 2)
+    assert.match(misplaced.stderr, /--at goes with lookup/)
+  })
+
   it('exits 1 when a module answers with an error', async () => {
     const r = await run(['file', 'fail'])
     assert.equal(r.code, 1)

@@ -1,0 +1,7 @@
+export { sequences } from './sequences.ts'
+export type { SequencesStatus, SequencesRuleRow, StateStore } from './sequences.ts'
+export type { SequencesOptions, StateOptions } from './options.ts'
+export { rulesFromText } from './options.ts'
+export { shippedRules, DEFAULT_ADMIN_GROUPS } from './shipped.ts'
+export type { Rule, SequenceRule, ThresholdRule, DistinctRule, SequenceStep, StepAlternative, KeySpec, Duration, RuleOverride } from './types.ts'
+export type { Condition, FieldTest, FieldOperators } from './conditions.ts'

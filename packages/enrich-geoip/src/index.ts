@@ -1,0 +1,5 @@
+export { geoip } from './geoip.ts'
+export type { GeoIpOptions, DatabaseSpec, SubnetEntry } from './options.ts'
+export type { GeoIpStatus, GeoIpReloadAnswer, SubnetsStatus, DatabaseStatus } from './enricher.ts'
+export type { GeoFields, AsFields } from './records.ts'
+export type { SiteFields } from './subnets.ts'

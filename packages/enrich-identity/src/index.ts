@@ -1,0 +1,5 @@
+export { identity } from './identity.ts'
+export type { IdentityOptions, RedisStoreOptions, StaticBinding } from './options.ts'
+export type { LearnRule } from './rules.ts'
+export type { IdentitySource, IdentityStatus, LookupAnswer, BindingView } from './enricher.ts'
+export type { RedisFigures } from './redis-store.ts'
