@@ -67,7 +67,7 @@ export interface LoginsOptions {
   ignoreUsers?: string[]
   /** Zone of the hours and days in profiles and alerts: `'UTC'` (default), `'+01:00'` or an IANA name (`'Europe/Zurich'`). */
   timeZone?: string
-  /** Event time from a user's first login before the user is judged. Default `'14d'`. */
+  /** Event time from a user's first login before the user is judged. Default `'21d'`. */
   learnFor?: string | number
   /** Logins before a user is judged. Default `10`. */
   learnLogins?: number
@@ -207,7 +207,7 @@ export function resolveOptions(o: LoginsOptions = {}): ResolvedOptions {
   if (m === null || typeof m !== 'object') fail('match', 'expected an object')
   const timeZone = str('timeZone', o.timeZone, 'UTC')
   if (!zoneClock(timeZone)) fail('timeZone', `${JSON.stringify(timeZone)} is not 'UTC', an offset such as '+01:00', or an IANA zone this runtime knows`)
-  const learnFor = duration('learnFor', o.learnFor, 14 * 86_400_000)
+  const learnFor = duration('learnFor', o.learnFor, 21 * 86_400_000)
   const learnWhen = o.learnWhen ?? 'both'
   if (learnWhen !== 'both' && learnWhen !== 'either') fail('learnWhen', `expected 'both' or 'either', got ${JSON.stringify(learnWhen)}`)
   const risk = { ...DEFAULT_RISK }
