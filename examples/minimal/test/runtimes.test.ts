@@ -129,7 +129,10 @@ async function parseWorkers(launch: Runnable, t: TestContext): Promise<void> {
     hosted.map((m) => ({ name: m.name, module: m.module, kind: m.kind, placement: m.placement, instance: m.instance, state: m.state })),
     [0, 1].flatMap((i) => [
       { name: `syslog-header[${i}]`, module: 'syslog-header', kind: 'decoder', placement: 'worker', instance: i, state: 'running' },
-      { name: `syslog[${i}]`, module: 'syslog', kind: 'parser', placement: 'worker', instance: i, state: 'running' },
+      // The product parsers of main.ts, in order, then the plain-syslog fallback: one parse unit per thread.
+      ...['paloalto', 'cisco-asa', 'linux-auth', 'windows', 'cef', 'syslog'].map((module) => ({
+        name: `${module}[${i}]`, module, kind: 'parser', placement: 'worker', instance: i, state: 'running',
+      })),
     ]),
     diagnostics,
   )
