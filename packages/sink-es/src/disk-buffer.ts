@@ -224,6 +224,7 @@ export class DiskBuffer {
     const names = (await readdir(this.dir)).filter((f) => SEGMENT_RE.test(f)).sort()
     const found = names.map((f) => Number(SEGMENT_RE.exec(f)![1]))
     let [cn, coff] = await this.#readCursor()
+    const cursorN = cn
     if (!found.includes(cn)) [cn, coff] = [found[0] ?? 0, 0]
     let cursorOk = coff === 0
     for (const n of found) {
@@ -283,7 +284,9 @@ export class DiskBuffer {
     }
     this.#ackN = this.#readN = this.#segments[0]?.n === cn ? cn : (this.#segments[0]?.n ?? 0)
     this.#ackOff = this.#readOff = this.#segments[0]?.n === cn ? coff : 0
-    this.#nextN = (found[found.length - 1] ?? 0) + 1
+    // Past the cursor's segment too: a cursor left by an emptied buffer names a number this run would
+    // otherwise reuse, and after a crash the next recovery would take those new segments for delivered.
+    this.#nextN = Math.max(found[found.length - 1] ?? 0, cursorN) + 1
     if (this.#events > 0) {
       this.#log.info(`${this.#name}: disk buffer ${this.dir} holds ${this.#events} events (${this.#bytes} bytes) from an earlier run; sending them first`, {
         path: this.dir,

@@ -343,6 +343,9 @@ export class EsSink implements Sink {
           this.#diskPendingBytes -= bytes
           this.#diskPendingEvents -= batch.count
           this.#diskFailed(err, batch)
+          // Writers waiting for room must learn of it too, or a failed disk holds them until
+          // Elasticsearch returns.
+          this.#wakeRoom()
         },
       ),
     )
@@ -638,6 +641,12 @@ export class EsSink implements Sink {
     if (f.kind === 'status') {
       this.#count('BEER_ERR_SINK_ES_REJECTED')
       this.#setError('BEER_ERR_SINK_ES_REJECTED', `bulk request refused: ${f.status} ${f.type}: ${f.message}`)
+      // A proxy in front of a cluster that is gone answers 502, 503 or 504 for the whole request:
+      // that is Elasticsearch unreachable, so new batches go to the disk buffer and flush returns.
+      if (f.status === 502 || f.status === 503 || f.status === 504) {
+        this.#markDown(`Elasticsearch at ${this.#o.nodes.join(', ')} answers ${f.status} for whole requests (${f.type}: ${f.message})`, 'gateway')
+        return
+      }
       this.#logOnce(`req:${f.status}`, 'warn', `${this.#name}: Elasticsearch refused a bulk request for now (${f.status} ${f.type}: ${f.message}); retrying with backoff`)
       return
     }
@@ -916,7 +925,15 @@ export class EsSink implements Sink {
     for (const wake of [...this.#sleepers]) wake()
     for (const s of this.#inFlight) s.controller.abort()
     while (this.#inFlight.size > 0 || this.#reading) await this.#waitProgress(1000)
-    await this.#init?.catch(() => {})
+    // The start-up check may hang on a cluster that accepts connections and never answers: it is
+    // waited for only until the close deadline, so what is in memory still reaches the disk buffer
+    // before the runtime's stop timeout ends the process.
+    let initTimer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([
+      this.#init?.catch(() => {}),
+      new Promise<void>((resolve) => (initTimer = setTimeout(resolve, Math.max(0, deadline - Date.now())))),
+    ])
+    clearTimeout(initTimer)
     if (this.#overflowTimer) clearTimeout(this.#overflowTimer)
     this.#overflowTimer = null
     let lost = 0

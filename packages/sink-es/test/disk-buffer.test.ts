@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { appendFile, copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -115,6 +115,24 @@ describe('disk buffer', () => {
     const again = await open(dir, 1 << 20)
     assert.equal(again.events, 3)
     await again.close()
+  })
+
+  it('keeps what a run wrote after emptying the buffer, when that run crashes before any delivery', async () => {
+    const dir = await tempDir()
+    // A first run delivers everything: its cursor names a segment past the ones it wrote.
+    const first = await open(dir)
+    for (let i = 0; i < 40; i++) await first.append(rec(i), 1)
+    for (let r = await first.read(); r; r = await first.read()) await first.ack(r.seq)
+    await first.close()
+    // The next run buffers (Elasticsearch down) and dies: its files are what a crash leaves.
+    const second = await open(dir)
+    for (let i = 0; i < 60; i++) await second.append(rec(i), 1)
+    const crashed = await tempDir()
+    for (const f of await readdir(dir)) if (f !== 'lock') await copyFile(path.join(dir, f), path.join(crashed, f))
+    await second.close()
+    const third = await open(crashed)
+    assert.equal(third.events, 60, 'no segment of the crashed run is taken for delivered')
+    await third.close()
   })
 
   it('says when a record does not fit, and refuses a second user of the folder', async () => {
