@@ -57,7 +57,8 @@ export function parserName<O>(options: ParserUnderTest<O>): string {
   return 'descriptor' in options ? options.descriptor.name : ''
 }
 
-async function buildParser<O>(options: ParserUnderTest<O>): Promise<Parser<SyslogMessage>> {
+/** The parser `create` (or the descriptor's export) builds, with a quiet test context. */
+export async function buildParser<O>(options: ParserUnderTest<O>): Promise<Parser<SyslogMessage>> {
   let create: CreateParser<O>
   let parserOptions: O
   let name: string
