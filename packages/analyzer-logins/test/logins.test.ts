@@ -247,7 +247,8 @@ describe('the logins analyzer', () => {
   })
 
   it('answers profile, reset and status', async () => {
-    const { a } = await build()
+    // Three weeks of logins: learned with a two-week learning period (the default is three).
+    const { a } = await build({ learnFor: '14d' })
     teach(a, 'alice', 3)
     teach(a, 'bob', 1, MONDAY + 14 * D)
     const p = a.command('profile', 'alice') as Record<string, unknown>
