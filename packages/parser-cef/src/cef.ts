@@ -1,6 +1,6 @@
 import { BeerError, addRelated, defineParser, toEvent } from '@beer/parser-sdk'
 import type { DefinedParser, LogEvent, ParserLogic, SyslogMessage } from '@beer/parser-sdk'
-import { canonicalIp, isAddress } from './address.ts'
+import { canonicalIp, isIp as isAddress } from '@beer/parser-sdk'
 import { KEYS, SLOT, SLOTS } from './keys.ts'
 import type { KeySpec } from './keys.ts'
 import { MAX_PAIRS, findHeader, readHeader, readPairs, unescapeValue } from './scan.ts'
@@ -464,7 +464,7 @@ function severityOf(text: string): number | undefined {
   return Object.hasOwn(SEVERITY_WORDS, word) ? SEVERITY_WORDS[word] : undefined
 }
 
-/** A typed `cef.extensions` value: numbers for the dictionary's number keys, else the text. */
+/** Marks the event partial, with what could not be read, and keeps the frame as received. */
 function finish(msg: SyslogMessage, event: LogEvent, problems: string[]): LogEvent {
   if (msg.truncated) problems.push('the frame was cut at the maximum message size')
   if (problems.length > 0) {

@@ -1,32 +1,20 @@
+import { isTimezone } from '@beer/parser-sdk'
+
 /**
- * Whether `timezone` is a zone the header parser and `zonedTimestamp` understand rather than
- * silently read as UTC: 'UTC', 'local', a fixed offset ('+02:00', '-0530') or an IANA name.
+ * The SDK's `isTimezone`, remembered per name: lines name their zone (`dtz`) one by one.
  */
 export function isKnownTimezone(name: string): boolean {
   // Lines name their zone (`dtz`) one by one, and asking Intl costs microseconds: remember.
   let known = zones.get(name)
   if (known === undefined) {
     if (zones.size >= 256) zones.clear()
-    known = knownTimezone(name)
+    known = isTimezone(name)
     zones.set(name, known)
   }
   return known
 }
 
 const zones = new Map<string, boolean>()
-
-function knownTimezone(name: string): boolean {
-  const upper = name.trim().toUpperCase()
-  if (upper === '' || upper === 'UTC' || upper === 'Z' || upper === 'GMT' || upper === 'ETC/UTC' || upper === 'LOCAL') return true
-  const fixed = /^([+-])(\d{2}):?(\d{2})?$/.exec(upper)
-  if (fixed) return Number(fixed[2]) * 60 + Number(fixed[3] ?? 0) <= 24 * 60 && Number(fixed[3] ?? 0) < 60
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name.trim() })
-    return true
-  } catch {
-    return false
-  }
-}
 
 const DAY_MS = 86_400_000
 

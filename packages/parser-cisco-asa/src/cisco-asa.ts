@@ -1,10 +1,10 @@
-import { BeerError, defineParser, toEvent } from '@beer/parser-sdk'
+import { BeerError, isTimezone, defineParser, toEvent } from '@beer/parser-sdk'
 import { isAddress } from './cursor.ts'
 import type { DefinedParser, LogEvent, ParserLogic, SyslogMessage } from '@beer/parser-sdk'
 import { readMessage } from './messages.ts'
 import { Out } from './out.ts'
 import type { Obj } from './out.ts'
-import { deviceTimeBefore, headerTimeIn, isZone } from './time.ts'
+import { deviceTimeBefore, headerTimeIn } from './time.ts'
 
 export interface CiscoAsaOptions {
   /**
@@ -31,7 +31,7 @@ function optionsOf(o: CiscoAsaOptions | undefined): { timezone: string | undefin
   if (o !== undefined && (o === null || typeof o !== 'object' || Array.isArray(o))) fail('the options must be an object, like { timezone: \'Europe/Zurich\' }')
   for (const key of Object.keys(o ?? {})) if (!OPTIONS.has(key)) fail(`there is no option ${JSON.stringify(key)}; the option is timezone`)
   const timezone = o?.timezone
-  if (timezone !== undefined && !isZone(timezone)) {
+  if (timezone !== undefined && !isTimezone(timezone)) {
     fail(`timezone ${JSON.stringify(timezone)} is not a zone: give 'UTC', 'local', an offset like '+02:00' or an IANA name like 'Europe/Zurich'`)
   }
   return { timezone }

@@ -8,7 +8,8 @@
 //   <Type> PD: address <prefix>/<len> to client with duid <duid> iaid = <n> valid for <s> seconds
 // Types as dhcpv6_type_names writes them: Solicit, Advertise, Request, Confirm, Renew, Rebind,
 // Reply, Release, Decline, Reconfigure, Information-request, Relay-forward, Relay-reply, …
-import { address, count, ecsMac, leaseTime, problem, set } from './fields.ts'
+import { ecsMac } from '@beer/parser-sdk'
+import { address, count, leaseTime, problem, set } from './fields.ts'
 import type { Out } from './fields.ts'
 
 const TYPES = new Set([

@@ -10,7 +10,7 @@
 // `27-Nov-2026 10:00:00.123 queries: info: ` before the text.
 import { addRelated, zonedTimestamp } from '@beer/parser-sdk'
 import type { LogEvent } from '@beer/parser-sdk'
-import { canonicalIp, isAddress } from './address.ts'
+import { canonicalIp, isIp as isAddress } from '@beer/parser-sdk'
 import { RCODES, action, client, question, server, set, splitHashPort, splitQuestion } from './common.ts'
 import type { Obj, Out } from './common.ts'
 

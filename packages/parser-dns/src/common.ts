@@ -1,6 +1,6 @@
 import { addRelated } from '@beer/parser-sdk'
 import type { LogEvent } from '@beer/parser-sdk'
-import { canonicalIp, isAddress } from './address.ts'
+import { canonicalIp, isIp as isAddress } from '@beer/parser-sdk'
 
 export type Obj = Record<string, unknown>
 

@@ -1,9 +1,8 @@
-import { BeerError, defineParser, toEvent } from '@beer/parser-sdk'
+import { BeerError, isTimezone, defineParser, toEvent } from '@beer/parser-sdk'
 import type { DefinedParser, LogEvent, ParserLogic, SyslogMessage } from '@beer/parser-sdk'
 import { bindObserver, isBindText, readBind } from './bind.ts'
 import type { Obj, Out } from './common.ts'
 import { dnsmasqObserver, isDnsmasqQuery, readDnsmasq } from './dnsmasq.ts'
-import { isKnownTimezone } from './zone.ts'
 
 export interface DnsOptions {
   /**
@@ -27,7 +26,7 @@ function options(o: DnsOptions | undefined): { timezone: string } {
     if (key !== 'timezone') throw fail(`there is no option ${JSON.stringify(key)}; the only option is timezone`)
   }
   const timezone = o?.timezone ?? 'UTC'
-  if (typeof timezone !== 'string' || !isKnownTimezone(timezone)) {
+  if (typeof timezone !== 'string' || !isTimezone(timezone)) {
     throw fail(
       `timezone ${JSON.stringify(timezone)} is not a zone: give 'UTC', 'local', an offset like '+02:00' or an IANA name like 'Europe/Zurich'`,
     )

@@ -12,7 +12,7 @@
 // `address/port`. DHCP lines come tagged `dnsmasq-dhcp` and are not read here.
 import { addRelated } from '@beer/parser-sdk'
 import type { LogEvent } from '@beer/parser-sdk'
-import { canonicalIp, isAddress } from './address.ts'
+import { canonicalIp, isIp as isAddress } from '@beer/parser-sdk'
 import { RCODES, action, client, question, server, set } from './common.ts'
 import type { Obj, Out } from './common.ts'
 

@@ -36,42 +36,6 @@ export function problem(out: Out, text: string): void {
   ;(out.problems ??= []).push(text)
 }
 
-/**
- * A hardware address as ECS writes MACs: uppercase hex pairs joined by hyphens
- * (`00-11-22-33-44-55`), from the kernel's `00:11:22:33:44:55` (any number of octets). Undefined when the text is not such an address.
- */
-export function ecsMac(text: string): string | undefined {
-  const n = text.length
-  if (n === 0 || n > 3 * 20) return undefined
-  // The common shape, two hex digits per octet: checked in one pass and converted at once.
-  if (n % 3 === 2) {
-    let ok = true
-    for (let i = 0; i < n; i++) {
-      const c = text.charCodeAt(i)
-      if (i % 3 === 2 ? c !== 58 : !((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) {
-        ok = false
-        break
-      }
-    }
-    if (ok) return text.toUpperCase().replaceAll(':', '-')
-  }
-  let out = ''
-  let start = 0
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? text.charCodeAt(i) : 58
-    if (c === 58 /* : */) {
-      const len = i - start
-      if (len < 1 || len > 2) return undefined
-      const octet = text.slice(start, i).toUpperCase()
-      out += (out === '' ? '' : '-') + (len === 1 ? '0' + octet : octet)
-      start = i + 1
-      continue
-    }
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return undefined
-  }
-  return out
-}
-
 /** A whole non-negative number, or undefined. */
 export function count(text: string | undefined): number | undefined {
   if (text === undefined || text.length === 0 || text.length > 15) return undefined

@@ -9,8 +9,8 @@
 //   ARP: ARP HTYPE= PTYPE= OPCODE= [MACSRC= IPSRC= MACDST= IPDST=]
 // Keys before PROTO= describe the IP header, keys after it the transport header: `LEN` and `ID`
 // appear in both, and mean different things.
-import { addRelated, isIp } from '@beer/parser-sdk'
-import { count, ecsMac, problem } from './fields.ts'
+import { addRelated, canonicalIp, ecsMac, isIp } from '@beer/parser-sdk'
+import { count, problem } from './fields.ts'
 import type { Out } from './fields.ts'
 
 // IANA protocol numbers (https://www.iana.org/assignments/protocol-numbers) and the ECS
@@ -56,7 +56,7 @@ const MAX_WORDS = 160
 function address(out: Out, side: 'source' | 'destination', text: string, what: string): void {
   if (text === '') return
   // No address is longer than 45 characters (RFC 4291 §2.2 with an IPv4 tail).
-  if (text.length > 45 || !(isIpv4(text) || (text.includes(':') && isIp(text)))) {
+  if (!isIp(text)) {
     problem(out, `${what} ${JSON.stringify(text.slice(0, 64))} is not an IP address`)
     return
   }
@@ -65,71 +65,6 @@ function address(out: Out, side: 'source' | 'destination', text: string, what: s
   addRelated(out.ev, 'ip', ip)
 }
 
-/** A dotted-quad IPv4 address (RFC 791 text form, no leading zeros), by a scan: most packets are IPv4. */
-function isIpv4(text: string): boolean {
-  const n = text.length
-  let octets = 0
-  let i = 0
-  while (i < n) {
-    const start = i
-    let v = 0
-    while (i < n) {
-      const c = text.charCodeAt(i)
-      if (c < 48 || c > 57) break
-      v = v * 10 + (c - 48)
-      i++
-    }
-    const len = i - start
-    if (len === 0 || len > 3 || v > 255 || (len > 1 && text.charCodeAt(start) === 48)) return false
-    octets++
-    if (i === n) break
-    if (text.charCodeAt(i) !== 46 || octets === 4) return false
-    i++
-  }
-  return octets === 4 && text.charCodeAt(n - 1) !== 46
-}
-
-/**
- * An IPv6 address in the form RFC 5952 §4 recommends (lowercase, no leading zeros, the longest
- * run of zero groups as `::`): the kernel writes all eight groups in full
- * (`2001:0db8:0000:…:0009`), other products the short form, and correlation compares text.
- */
-export function canonicalIp(text: string): string {
-  if (!text.includes(':') || text.includes('.')) return text
-  const lower = text.toLowerCase()
-  const gap = lower.indexOf('::')
-  let groups: string[]
-  if (gap === -1) {
-    groups = lower.split(':')
-  } else {
-    const head = gap === 0 ? [] : lower.slice(0, gap).split(':')
-    const tail = gap + 2 === lower.length ? [] : lower.slice(gap + 2).split(':')
-    groups = head.concat(new Array<string>(8 - head.length - tail.length).fill('0'), tail)
-  }
-  if (groups.length !== 8) return lower
-  for (let k = 0; k < 8; k++) {
-    let g = groups[k]!
-    while (g.length > 1 && g.charCodeAt(0) === 48) g = g.slice(1)
-    groups[k] = g
-  }
-  let best = -1
-  let bestLen = 1
-  for (let k = 0; k < 8; ) {
-    if (groups[k] !== '0') {
-      k++
-      continue
-    }
-    let j = k
-    while (j < 8 && groups[j] === '0') j++
-    if (j - k > bestLen) {
-      best = k
-      bestLen = j - k
-    }
-    k = j
-  }
-  if (best === -1) return groups.join(':')
-  return groups.slice(0, best).join(':') + '::' + groups.slice(best + bestLen).join(':')
-}
 
 function port(out: Out, side: 'source' | 'destination', text: string): void {
   const n = count(text)

@@ -76,3 +76,21 @@ test('passes through valid addresses only', () => {
   assert.equal(ipOrUndefined('unknown'), undefined)
   assert.equal(ipOrUndefined(undefined), undefined)
 })
+
+test('canonicalIp writes IPv6 as RFC 5952 recommends and leaves everything else as it is', async () => {
+  const { canonicalIp } = await import('../src/values.ts')
+  assert.equal(canonicalIp('2001:0DB8:0000:0000:0000:0000:0000:0001'), '2001:db8::1')
+  assert.equal(canonicalIp('2001:db8:0:0:1:0:0:1'), '2001:db8::1:0:0:1')
+  assert.equal(canonicalIp('2001:db8:0:1:1:1:1:1'), '2001:db8:0:1:1:1:1:1')
+  assert.equal(canonicalIp('0:0:0:0:0:0:0:0'), '::')
+  assert.equal(canonicalIp('192.0.2.1'), '192.0.2.1')
+  assert.equal(canonicalIp('::ffff:192.0.2.1'), '::ffff:192.0.2.1')
+  assert.equal(canonicalIp('not:an:address'), 'not:an:address')
+})
+
+test('ecsMac writes hardware addresses in the ECS form, and refuses what is none', async () => {
+  const { ecsMac } = await import('../src/values.ts')
+  assert.equal(ecsMac('00:1a:2b:3c:4d:5e'), '00-1A-2B-3C-4D-5E')
+  assert.equal(ecsMac('0:1a:2:3c:4d:5e'), '00-1A-02-3C-4D-5E')
+  for (const text of ['', '00:1a:2b:3c:4d:5g', '001:1a', '00::1a', 'a'.repeat(500)]) assert.equal(ecsMac(text), undefined, text)
+})

@@ -1,9 +1,9 @@
-import { BeerError, addRelated, defineParser, splitCsv, toEvent } from '@beer/parser-sdk'
+import { BeerError, isTimezone, addRelated, defineParser, splitCsv, toEvent } from '@beer/parser-sdk'
 import type { DefinedParser, LogEvent, ParserLogic, SyslogMessage } from '@beer/parser-sdk'
 import { endpoint, readEndpoint } from './address.ts'
 import { actionTag, alertStart, readAlert, readIds } from './alert.ts'
 import type { Alert } from './alert.ts'
-import { fastTime, fastTimestamp, isKnownTimezone, readFastTime } from './time.ts'
+import { fastTime, fastTimestamp, readFastTime } from './time.ts'
 
 export interface SnortOptions {
   /**
@@ -29,7 +29,7 @@ function options(o: SnortOptions | undefined): { timezone: string } {
     if (key !== 'timezone') throw fail(`there is no option ${JSON.stringify(key)}; the only option is timezone`)
   }
   const timezone = o?.timezone ?? 'UTC'
-  if (typeof timezone !== 'string' || !isKnownTimezone(timezone)) {
+  if (typeof timezone !== 'string' || !isTimezone(timezone)) {
     throw fail(
       `timezone ${JSON.stringify(timezone)} is not a zone: give 'UTC', 'local', an offset like '+02:00' or an IANA name like 'Europe/Zurich'`,
     )

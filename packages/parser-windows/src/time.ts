@@ -5,25 +5,6 @@ const MONTHS: Readonly<Record<string, string>> = {
   Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12',
 }
 
-/**
- * Whether a `timezone` option names a zone: 'UTC', 'local', a fixed offset ('+02:00') or an IANA
- * name. The same rule as the syslog header parser's, kept here because parsers depend on the SDK
- * only.
- */
-export function isZone(name: unknown): boolean {
-  if (typeof name !== 'string') return false
-  const upper = name.trim().toUpperCase()
-  if (upper === '' || upper === 'UTC' || upper === 'Z' || upper === 'GMT' || upper === 'ETC/UTC' || upper === 'LOCAL') return true
-  const fixed = /^([+-])(\d{2}):?(\d{2})?$/.exec(upper)
-  if (fixed) return Number(fixed[2]) * 60 + Number(fixed[3] ?? 0) <= 24 * 60 && Number(fixed[3] ?? 0) < 60
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name.trim() })
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** Whether a zone name is UTC itself, so that local times need no zone arithmetic. */
 export function isUtc(timezone: string): boolean {
   const upper = timezone.trim().toUpperCase()

@@ -1,9 +1,8 @@
-import { BeerError, defineParser, toEvent } from '@beer/parser-sdk'
+import { BeerError, isTimezone, defineParser, toEvent } from '@beer/parser-sdk'
 import type { DefinedParser, LogEvent, ParserLogic, SyslogMessage } from '@beer/parser-sdk'
 import { looksLikeJsonEvent, readJson, readSnare, snareStart } from './record.ts'
 import type { WinRecord } from './record.ts'
 import { toEcs } from './security.ts'
-import { isZone } from './time.ts'
 
 export interface WindowsOptions {
   /**
@@ -26,7 +25,7 @@ function optionsOf(o: WindowsOptions | undefined): { timezone: string } {
   if (o !== undefined && (o === null || typeof o !== 'object' || Array.isArray(o))) fail('the options must be an object, like { timezone: \'Europe/Zurich\' }')
   for (const key of Object.keys(o ?? {})) if (!OPTIONS.has(key)) fail(`there is no option ${JSON.stringify(key)}; the option is timezone`)
   const timezone = o?.timezone ?? 'UTC'
-  if (!isZone(timezone)) {
+  if (!isTimezone(timezone)) {
     fail(`timezone ${JSON.stringify(timezone)} is not a zone: give 'UTC', 'local', an offset like '+02:00' or an IANA name like 'Europe/Zurich'`)
   }
   return { timezone }
