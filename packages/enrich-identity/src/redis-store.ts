@@ -25,7 +25,7 @@ import { toBinding } from './snapshot.ts'
 export interface RedisFigures {
   url: string
   connected: boolean
-  /** Bindings waiting to be written. */
+  /** Bindings not yet written: waiting, or sent in a pipeline Redis has not answered yet. */
   queue: number
   /** Bindings dropped from a full queue while Redis could not be reached (this collector still has them). */
   queueDropped: number
@@ -69,6 +69,8 @@ export class RedisStore {
   /** For each binding in a pipeline not yet answered: the version of its newest write. */
   readonly #newest = new Map<string, number>()
   #version = 0
+  /** Bindings in pipelines not yet answered: part of `queue` until Redis confirms them. */
+  #sending = 0
   readonly #staleFields: [string, string][] = []
   readonly #toFetch = new Set<string>()
   readonly #fetchedAt = new Map<string, number>()
@@ -147,7 +149,7 @@ export class RedisStore {
   }
 
   status(): RedisFigures {
-    return { url: redactedUrl(this.#o.url), connected: this.#ready, queue: this.#pending.size, ...this.figures }
+    return { url: redactedUrl(this.#o.url), connected: this.#ready, queue: this.#pending.size + this.#sending, ...this.figures }
   }
 
   /** Queues what changed at `ip` for writing. */
@@ -358,11 +360,14 @@ export class RedisStore {
     for (const [ip, field] of this.#staleFields.splice(0, this.#o.batchSize)) p.hdel(this.#key(ip), field)
     p.publish(this.#channel, JSON.stringify({ from: this.#self, ips: [...byIp.keys()] }))
     let failed: Error | undefined
+    this.#sending += batch.length
     try {
       const results = (await this.#answered(p.exec())) ?? []
       failed = results.find(([err]) => err)?.[0] ?? undefined
     } catch (err) {
       failed = err as Error
+    } finally {
+      this.#sending -= batch.length
     }
     if (failed) this.#noteError(failed)
     else this.figures.written += batch.length
