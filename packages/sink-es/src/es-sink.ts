@@ -79,6 +79,11 @@ function retryable(status: number, type: string | undefined): boolean {
   return status === 429 || status >= 500 || type === 'es_rejected_execution_exception'
 }
 
+/** The cluster is busy (a full write queue, indexing pressure): nothing is wrong with the document. */
+function overloaded(status: number, type: string | undefined): boolean {
+  return status === 429 || type === 'es_rejected_execution_exception'
+}
+
 /** The live sink. */
 export class EsSink implements Sink {
   readonly #o: ResolvedOptions
@@ -510,7 +515,7 @@ export class EsSink implements Sink {
     const all = Array.from({ length: batch.count }, (_, i) => i)
     // Work to do, last first: a 413 splits a request into halves, a partial refusal leaves the retries.
     const work: number[][] = [all]
-    const attempts = new Uint16Array(batch.count)
+    const attempts = new Uint32Array(batch.count)
     let requestFailures = 0
     let itemRounds = 0
     while (work.length > 0) {
@@ -583,7 +588,8 @@ export class EsSink implements Sink {
         else if (retryable(status, r.error?.type)) {
           const i = items[k]!
           firstRetry ??= r
-          if (++attempts[i]! >= this.#o.maxAttempts) {
+          const limit = overloaded(status, r.error?.type) ? this.#o.maxRejections : this.#o.maxAttempts
+          if (++attempts[i]! >= limit) {
             letters.push(
               this.#letter(batch, i, 'BEER_ERR_SINK_ES_RETRIES', status, r.error?.type ?? `http_${status}`, `gave up after ${attempts[i]} attempts: ${r.error?.reason ?? `status ${status}`}`, indices[k]!, ids[k]!),
             )
@@ -597,6 +603,14 @@ export class EsSink implements Sink {
         this.#retried += again.length
         this.#count('BEER_ERR_SINK_ES_REJECTED', again.length)
         this.#setError('BEER_ERR_SINK_ES_REJECTED', `${again.length} documents refused for now (${firstRetry?.status} ${firstRetry?.error?.type ?? ''}); retrying them`)
+        if (itemRounds >= 3 && firstRetry !== undefined && overloaded(firstRetry.status, firstRetry.error?.type)) {
+          this.#logOnce(
+            'overloaded',
+            'warn',
+            `${this.#name}: Elasticsearch keeps refusing documents as overloaded (${firstRetry.status} ${firstRetry.error?.type ?? ''}); retrying them${Number.isFinite(this.#o.maxRejections) ? ` up to ${this.#o.maxRejections} times` : ' until it takes them'}, and the inputs slow down meanwhile`,
+            { code: 'BEER_ERR_SINK_ES_REJECTED' },
+          )
+        }
         work.push(again)
         await this.#sleep(this.#backoff(++itemRounds))
       }

@@ -63,11 +63,19 @@ export interface EsSinkOptions {
     /** Longest backoff (ms). Default 30000. */
     maxDelay?: number
     /**
-     * Attempts of one document refused with a retryable status (429, 5xx) before it goes to the
-     * dead letters. A whole request that fails to connect is retried without limit (the disk
-     * buffer takes the rest). Default 12 (about three minutes of backoff).
+     * Attempts of one document refused with a server error (5xx) before it goes to the dead
+     * letters. A whole request that fails to connect is retried without limit (the disk buffer
+     * takes the rest). Default 12 (about three minutes of backoff).
      */
     maxAttempts?: number
+    /**
+     * Attempts of one document refused because the cluster is overloaded (429,
+     * `es_rejected_execution_exception`) before it goes to the dead letters. Default: no limit.
+     * Such a refusal says Elasticsearch is busy, not that the document is wrong: the sink keeps
+     * retrying at `maxDelay` and the inputs slow down (the disk buffer takes them meanwhile) rather
+     * than losing documents to an overload that outlasts a few minutes.
+     */
+    maxRejections?: number
   }
   /** Documents larger than this (bytes of JSON) go to the dead letters without being sent. Default 10 MiB, at most 100 MiB. */
   maxDocumentBytes?: number
@@ -114,6 +122,7 @@ export interface ResolvedOptions {
   initialDelay: number
   maxDelay: number
   maxAttempts: number
+  maxRejections: number
   maxDocumentBytes: number
   maxQueuedBytes: number
   buffer: false | { path: string; maxBytes: number; segmentBytes: number }
@@ -265,6 +274,7 @@ export function resolveOptions(options: EsSinkOptions | undefined): ResolvedOpti
     initialDelay,
     maxDelay: int('retry.maxDelay', r.maxDelay, 30_000, initialDelay),
     maxAttempts: int('retry.maxAttempts', r.maxAttempts, 12, 1),
+    maxRejections: r.maxRejections === undefined ? Infinity : int('retry.maxRejections', r.maxRejections, 0, 1),
     maxDocumentBytes: int('maxDocumentBytes', o.maxDocumentBytes, 10 * MiB, 16, MAX_DOCUMENT_BYTES),
     maxQueuedBytes: int('maxQueuedBytes', o.maxQueuedBytes, 16 * MiB, 0),
     buffer,

@@ -226,12 +226,39 @@ describe('elasticsearch sink against Elasticsearch', { skip: es.skip ?? (es.miss
     }
   })
 
-  it('dead-letters a document still refused after retry.maxAttempts, with BEER_ERR_SINK_ES_RETRIES', async () => {
+  it('keeps retrying documents refused as overloaded past retry.maxAttempts, and indexes them once the overload ends', async () => {
     const name = unique()
     const proxy = await FaultProxy.start(url)
     try {
       proxy.rejectFraction = 1
-      const opts = base(name, { node: proxy.url, retry: { initialDelay: 5, maxDelay: 20, maxAttempts: 3 } })
+      const ctx = context()
+      const s = await sink(base(name, { node: proxy.url, retry: { initialDelay: 5, maxDelay: 20, maxAttempts: 3 } }), ctx)
+      await s.write([trafficEvent(1), trafficEvent(2)])
+      const flushed = s.flush()
+      // Far more rounds than maxAttempts: an overloaded cluster is waited for, not given up on.
+      await until('ten rounds of refusals', () => proxy.rejectedItems >= 20)
+      let st = status(s)
+      assert.equal(st.deadLettered, 0)
+      assert.equal(st.indexed, 0)
+      assert.ok(ctx.logged.some((l) => l.level === 'warn' && /keeps refusing documents as overloaded .*until it takes them/.test(l.message)), 'an operator is told')
+      // The overload ends: everything goes in, once.
+      proxy.rejectFraction = 0
+      await flushed
+      st = status(s)
+      assert.deepEqual([st.indexed, st.deadLettered, st.duplicates], [2, 0, 0])
+      assert.equal(await count(c, `${name}-*`), 2)
+      await s.close()
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('dead-letters a document still refused after retry.maxRejections, with BEER_ERR_SINK_ES_RETRIES', async () => {
+    const name = unique()
+    const proxy = await FaultProxy.start(url)
+    try {
+      proxy.rejectFraction = 1
+      const opts = base(name, { node: proxy.url, retry: { initialDelay: 5, maxDelay: 20, maxRejections: 3 } })
       const s = await sink(opts)
       await s.write([trafficEvent(1), trafficEvent(2)])
       await s.flush()
