@@ -141,3 +141,121 @@ export function unpackInputs(p: PackedInputs | unknown[]): unknown[] {
 function isPlain(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype
 }
+
+/** What `valueInLine` answers when only a full `JSON.parse` can tell. */
+export const UNREADABLE: unique symbol = Symbol('unreadable')
+
+/**
+ * The value at `path` (`['user', 'name']`) in one NDJSON line, found by scanning the text instead
+ * of parsing the whole event: a batch that comes back from a parse worker is text, and a stage with
+ * `partitionBy` needs one key per event to route it, not the event. The answer is what `fieldAt`
+ * would read from the parsed event: a string, number, boolean or null, undefined when the path is
+ * absent or leads through a value that is not an object, and `UNREADABLE` when the value is an
+ * object or an array, a step is an array, or the text is not what JSON.stringify writes.
+ */
+export function valueInLine(line: string, path: readonly string[]): unknown {
+  let i = skipSpace(line, 0)
+  if (line.charCodeAt(i) !== 123) return UNREADABLE
+  for (let depth = 0; ; ) {
+    // At the '{' of the object where path[depth] is looked for.
+    i = skipSpace(line, i + 1)
+    if (line.charCodeAt(i) === 125) return undefined
+    for (;;) {
+      if (line.charCodeAt(i) !== 34) return UNREADABLE
+      const keyEnd = stringEnd(line, i)
+      if (keyEnd === -1) return UNREADABLE
+      const key = stringText(line, i, keyEnd)
+      if (key === undefined) return UNREADABLE
+      i = skipSpace(line, keyEnd + 1)
+      if (line.charCodeAt(i) !== 58) return UNREADABLE
+      i = skipSpace(line, i + 1)
+      if (key === path[depth]) {
+        if (depth === path.length - 1) return scalarAt(line, i)
+        const c = line.charCodeAt(i)
+        if (c === 123) {
+          depth++
+          break
+        }
+        // A string, number, boolean or null has no fields; an array has numbered ones.
+        return c === 34 || c === 45 || (c >= 48 && c <= 57) || c === 116 || c === 102 || c === 110 ? undefined : UNREADABLE
+      }
+      i = valueEnd(line, i)
+      if (i === -1) return UNREADABLE
+      i = skipSpace(line, i)
+      const sep = line.charCodeAt(i)
+      if (sep === 125) return undefined
+      if (sep !== 44) return UNREADABLE
+      i = skipSpace(line, i + 1)
+    }
+  }
+}
+
+function skipSpace(s: string, i: number): number {
+  for (let c = s.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = s.charCodeAt(++i));
+  return i
+}
+
+/** Index of the '"' closing the string that opens at i, or -1. */
+function stringEnd(s: string, i: number): number {
+  for (let q = s.indexOf('"', i + 1); q !== -1; q = s.indexOf('"', q + 1)) {
+    let backslashes = 0
+    while (s.charCodeAt(q - 1 - backslashes) === 92) backslashes++
+    if (backslashes % 2 === 0) return q
+  }
+  return -1
+}
+
+/** The string whose token runs from i to end (its quotes), decoded when it holds escapes. */
+function stringText(s: string, i: number, end: number): string | undefined {
+  const raw = s.slice(i + 1, end)
+  if (!raw.includes('\\')) return raw
+  try {
+    return JSON.parse(s.slice(i, end + 1)) as string
+  } catch {
+    return undefined
+  }
+}
+
+/** The value starting at i when it is a string, number, boolean or null; UNREADABLE otherwise. */
+function scalarAt(s: string, i: number): unknown {
+  const c = s.charCodeAt(i)
+  if (c === 34) {
+    const end = stringEnd(s, i)
+    return end === -1 ? UNREADABLE : (stringText(s, i, end) ?? UNREADABLE)
+  }
+  if (c === 123 || c === 91) return UNREADABLE
+  const end = valueEnd(s, i)
+  if (end === -1) return UNREADABLE
+  const token = s.slice(i, end)
+  if (token === 'true') return true
+  if (token === 'false') return false
+  if (token === 'null') return null
+  const n = Number(token)
+  return (c === 45 || (c >= 48 && c <= 57)) && Number.isFinite(n) ? n : UNREADABLE
+}
+
+/** Index just past the value that starts at i (a string, number, literal, object or array), or -1. */
+function valueEnd(s: string, i: number): number {
+  const c = s.charCodeAt(i)
+  if (c === 34) {
+    const end = stringEnd(s, i)
+    return end === -1 ? -1 : end + 1
+  }
+  if (c === 123 || c === 91) {
+    let depth = 0
+    for (let k = i; k < s.length; k++) {
+      const d = s.charCodeAt(k)
+      if (d === 34) {
+        k = stringEnd(s, k)
+        if (k === -1) return -1
+      } else if (d === 123 || d === 91) depth++
+      else if (d === 125 || d === 93) {
+        if (--depth === 0) return k + 1
+      }
+    }
+    return -1
+  }
+  let k = i
+  for (let d = s.charCodeAt(k); k < s.length && d !== 44 && d !== 125 && d !== 93 && d !== 32 && d !== 9 && d !== 10 && d !== 13; d = s.charCodeAt(++k));
+  return k === i ? -1 : k
+}

@@ -8,6 +8,7 @@ import { createPipeline as create } from '@beer/pipeline'
 import type { Pipeline, PipelineOptions } from '@beer/pipeline'
 import type { LogEvent } from '@beer/core'
 import { memorySink, seen, catchAll } from './fixtures/modules.ts'
+import { partitionOf } from '../src/remote/pool.ts'
 import {
   brokenAtStart,
   chatty,
@@ -92,41 +93,46 @@ test('a module in a child process runs in another process and reports its CPU an
   assert.ok(row.cpuUserMs !== undefined, 'reports its CPU time')
 })
 
-test('partitionBy sends every key to the same instance, in order', async () => {
-  const p = createPipeline({
-    parsers: [{ descriptor: lineParser() }],
-    analyzers: [{ descriptor: keyCounter('user'), placement: { run: 'worker', instances: 3, partitionBy: 'user' } }],
-    sinks: [{ descriptor: memorySink('part') }],
-    logger: quiet,
-  })
-  await p.start()
-  const users = Array.from({ length: 40 }, (_, i) => `user${i}`)
-  for (let start = 0; start < 6000; start += 200) {
-    const batch = []
-    for (let n = start; n < start + 200; n++) batch.push({ text: `${n} ${users[n % users.length]}` })
-    const r = p.push(batch)
-    if (r) await r
-  }
-  // Sinks come after the analyzers: once the sink has every event, every instance has counted.
-  while (seen.part!.length < 6000) await new Promise((r) => setTimeout(r, 20))
-  const answers = await p.command('counts')
-  await p.stop()
-  assert.equal(answers.length, 3)
-  const owner = new Map<string, number>()
-  let total = 0
-  for (const a of answers) {
-    const { instance, counts, outOfOrder } = a.answer as { instance: number; counts: Record<string, number>; outOfOrder: number }
-    assert.equal(outOfOrder, 0, 'per-key order is kept')
-    for (const [user, n] of Object.entries(counts)) {
-      assert.ok(!owner.has(user), `${user} reached two instances`)
-      owner.set(user, instance)
-      total += n
+for (const parsed of ['inline', 'worker'] as const) {
+  test(`partitionBy sends every key to the same instance, in order (events parsed ${parsed === 'inline' ? 'inline, routed as objects' : 'in a worker, routed as text'})`, async () => {
+    const sink = `part-${parsed}`
+    const p = createPipeline({
+      parsers: [{ descriptor: lineParser(), ...(parsed === 'worker' ? { placement: { run: 'worker' as const } } : {}) }],
+      analyzers: [{ descriptor: keyCounter('user'), placement: { run: 'worker', instances: 3, partitionBy: 'user' } }],
+      sinks: [{ descriptor: memorySink(sink) }],
+      logger: quiet,
+    })
+    await p.start()
+    const users = Array.from({ length: 40 }, (_, i) => `user${i}`)
+    for (let start = 0; start < 6000; start += 200) {
+      const batch = []
+      for (let n = start; n < start + 200; n++) batch.push({ text: `${n} ${users[n % users.length]}` })
+      const r = p.push(batch)
+      if (r) await r
     }
-  }
-  assert.equal(owner.size, 40)
-  assert.equal(total, 6000)
-  assert.ok(new Set(owner.values()).size >= 2, 'keys spread over instances')
-})
+    // Sinks come after the analyzers: once the sink has every event, every instance has counted.
+    while ((seen[sink]?.length ?? 0) < 6000) await new Promise((r) => setTimeout(r, 20))
+    const answers = await p.command('counts')
+    await p.stop()
+    assert.equal(answers.length, 3)
+    const owner = new Map<string, number>()
+    let total = 0
+    for (const a of answers) {
+      const { instance, counts, outOfOrder } = a.answer as { instance: number; counts: Record<string, number>; outOfOrder: number }
+      assert.equal(outOfOrder, 0, 'per-key order is kept')
+      for (const [user, n] of Object.entries(counts)) {
+        assert.ok(!owner.has(user), `${user} reached two instances`)
+        owner.set(user, instance)
+        total += n
+      }
+    }
+    assert.equal(owner.size, 40)
+    assert.equal(total, 6000)
+    assert.ok(new Set(owner.values()).size >= 2, 'keys spread over instances')
+    // Text and objects route a key alike: its instance is the hash of its value either way.
+    for (const [user, instance] of owner) assert.equal(instance, partitionOf(user, 3), user)
+  })
+}
 
 test('an analyzer in a worker raises alerts that reach the sinks after their cause, with the cause id', async () => {
   const p = createPipeline({

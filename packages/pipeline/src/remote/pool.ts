@@ -1,5 +1,5 @@
 import type { LogEvent } from '@beer/core'
-import { joinLines, splitEvents } from '../codec.ts'
+import { joinLines, splitEvents, UNREADABLE, valueInLine } from '../codec.ts'
 import type { Ndjson } from '../codec.ts'
 import { fieldAt } from '../runners.ts'
 import { RemoteInstance } from './instance.ts'
@@ -68,9 +68,18 @@ export class RemotePool {
     const lines = splitEvents(text)
     const n = this.instances.length
     const groups: number[][] = Array.from({ length: n }, () => [])
+    const path = this.partitionPath!
     for (let i = 0; i < lines.length; i++) {
-      const ev = events?.[i] ?? (JSON.parse(lines[i]!) as LogEvent)
-      groups[partitionOf(fieldAt(ev, this.partitionPath!), n)]!.push(i)
+      const ev = events?.[i]
+      let key: unknown
+      if (ev !== undefined) key = fieldAt(ev, path)
+      else {
+        // Text from a worker: the key is read from the line; the event is parsed only when the
+        // scan cannot tell (an object as the key, text JSON.stringify does not write).
+        key = valueInLine(lines[i]!, path)
+        if (key === UNREADABLE) key = fieldAt(JSON.parse(lines[i]!) as LogEvent, path)
+      }
+      groups[partitionOf(key, n)]!.push(i)
     }
     const parts = await Promise.all(
       groups.map((idx, k) =>
