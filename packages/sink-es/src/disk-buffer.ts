@@ -197,7 +197,7 @@ export class DiskBuffer {
     if (openDirs.has(this.dir)) throw refuse(process.pid)
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await writeFile(file, `${process.pid}\n`, { flag: 'wx', mode: 0o640 })
+        await writeFile(file, `${process.pid}\n${await processIdentity(process.pid)}\n`, { flag: 'wx', mode: 0o640 })
         openDirs.add(this.dir)
         return
       } catch (err) {
@@ -205,8 +205,14 @@ export class DiskBuffer {
           throw new BeerError('BEER_ERR_SINK_ES_BUFFER', `${this.#name}: cannot lock the disk buffer ${this.dir}: ${(err as Error).message}`, { path: this.dir, errno: errno(err) })
         }
       }
-      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim())
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw refuse(pid)
+      const [pidText = '', identity = ''] = (await readFile(file, 'utf8').catch(() => '')).split('\n')
+      const pid = Number(pidText.trim())
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        // A live process with that number is the holder only if it is the same process: after a
+        // reboot or a container restart the number often belongs to another one by then.
+        const now = identity === '' ? '' : await processIdentity(pid)
+        if (identity === '' || now === '' || now === identity) throw refuse(pid)
+      }
       // Left by a process that is gone (or by this one, closed without releasing it).
       await unlink(file).catch(() => {})
     }
@@ -486,6 +492,21 @@ export class DiskBuffer {
       this.#reader = null
     }
     await unlink(path.join(this.dir, segName(seg.n))).catch(() => {})
+  }
+}
+
+/**
+ * What tells a process apart from a later one given the same number, where the system says
+ * (Linux: the boot and the process's start time since boot); '' elsewhere.
+ */
+async function processIdentity(pid: number): Promise<string> {
+  try {
+    const [boot, stat] = await Promise.all([readFile('/proc/sys/kernel/random/boot_id', 'utf8'), readFile(`/proc/${pid}/stat`, 'utf8')])
+    // Fields after the command name, which is in parentheses and may hold spaces: starttime is field 22.
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+    return start === undefined || !/^\d+$/.test(start) ? '' : `${boot.trim()}/${start}`
+  } catch {
+    return ''
   }
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { appendFile, copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -148,5 +149,33 @@ describe('disk buffer', () => {
     const again = await open(dir, 1024, 4096)
     assert.equal(again.events, 4)
     await again.close()
+  })
+
+  it('tells a live holder of the lock from a later process that got the same number', { skip: process.platform !== 'linux' && 'needs /proc' }, async () => {
+    const dir = await tempDir()
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' })
+    try {
+      await new Promise((r) => holder.once('spawn', r))
+      const stat = await readFile(`/proc/${holder.pid}/stat`, 'utf8')
+      const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+      const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim()
+      // The process that wrote the lock is the one running: refused.
+      await writeFile(path.join(dir, 'lock'), `${holder.pid}\n${boot}/${start}\n`)
+      await assert.rejects(open(dir), (err: unknown) => hasCode(err, 'BEER_ERR_SINK_ES_BUFFER_LOCKED'))
+      // The lock was written before a reboot, by a process whose number the live one now has: taken over.
+      await writeFile(path.join(dir, 'lock'), `${holder.pid}\n00000000-0000-0000-0000-000000000000/${start}\n`)
+      const b = await open(dir)
+      await b.close()
+      // The same boot, but the number's process started at another time: taken over too.
+      await writeFile(path.join(dir, 'lock'), `${holder.pid}\n${boot}/${Number(start) - 1}\n`)
+      const c = await open(dir)
+      // The lock it writes names it with its own identity.
+      const [pid, identity] = (await readFile(path.join(dir, 'lock'), 'utf8')).split('\n')
+      assert.equal(Number(pid), process.pid)
+      assert.match(identity!, new RegExp(`^${boot}/\\d+$`))
+      await c.close()
+    } finally {
+      holder.kill()
+    }
   })
 })
