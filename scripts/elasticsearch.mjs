@@ -368,9 +368,19 @@ function runningUrl() {
 function readPid() {
   try {
     const n = Number(readFileSync(pidFile, 'utf8').trim())
-    return Number.isInteger(n) && n > 0 ? n : undefined
+    return Number.isInteger(n) && n > 0 && isElasticsearch(n) ? n : undefined
   } catch {
     return undefined
+  }
+}
+
+// A pid file left by a node that is gone can name another process by now (after a reboot): stop
+// must never signal that one. On Linux the process's command line says whether it is a node.
+function isElasticsearch(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('org.elasticsearch')
+  } catch (err) {
+    return err.code !== 'ENOENT' || process.platform !== 'linux'
   }
 }
 
