@@ -25,11 +25,38 @@ function zoneOf(text: string): string | undefined {
   return undefined
 }
 
+// Devices send the same times again and again (a second's worth of lines, and `end` = `rt`): what
+// a text reads as in a zone is kept, unless it has no year (then it depends on `ref`). A small
+// table per zone, all emptied when full (a key cut from a line keeps that line in memory).
+const MAX_CACHED = 64
+const cache = new Map<string, Map<string, string | undefined>>()
+let cached = 0
+let refUsed = false
+
 /**
  * A CEF time as ISO 8601 UTC, or undefined when the text is no time this parser can read.
  * `zone` is used when the text carries none; `ref` (epoch ms) gives the year when it has none.
  */
 export function cefTime(text: string, zone: string, ref: number): string | undefined {
+  if (text.length === 0 || text.length > 64) return undefined
+  let byText = cache.get(zone)
+  const known = byText?.get(text)
+  if (known !== undefined || byText?.has(text) === true) return known
+  refUsed = false
+  const iso = readTime(text, zone, ref)
+  if (refUsed) return iso
+  if (cached >= MAX_CACHED) {
+    cache.clear()
+    cached = 0
+    byText = undefined
+  }
+  if (byText === undefined) cache.set(zone, (byText = new Map()))
+  byText.set(text, iso)
+  cached++
+  return iso
+}
+
+function readTime(text: string, zone: string, ref: number): string | undefined {
   const n = text.length
   if (n === 0 || n > 64) return undefined
   const c = text.charCodeAt(0)
@@ -60,6 +87,7 @@ export function cefTime(text: string, zone: string, ref: number): string | undef
     if (named === undefined) return undefined
     z = named
   }
+  if (m[3] === undefined) refUsed = true
   const year = m[3] !== undefined ? Number(m[3]) : yearOf(month, day, ref)
   const offset = fixedOffset(z)
   if (!Number.isNaN(offset)) {

@@ -5,7 +5,8 @@ export type Obj = Record<string, unknown>
 
 /** The event being built: one object per ECS field set, assembled when the message is read. */
 export class Out {
-  readonly event: Obj = {}
+  /** The event's own `event` object: the message's fields are written into it directly. */
+  readonly event: Obj
   readonly source: Obj = {}
   readonly destination: Obj = {}
   readonly client: Obj = {}
@@ -23,8 +24,9 @@ export class Out {
   ruleName: string | undefined
   /** An IPv6 address assigned beside the IPv4 one in client.ip (722051): a second event. */
   assignedAlso: string | undefined
-  constructor(observer: Obj) {
+  constructor(observer: Obj, event: Obj) {
     this.observer = observer
+    this.event = event
   }
 
   action(action: string, category: readonly string[], type: readonly string[], outcome?: 'success' | 'failure' | 'unknown'): void {

@@ -81,15 +81,43 @@ function mac(out: Out, side: 'source' | 'destination', text: string): void {
 /** `MAC=<dst 6 octets>:<src 6 octets>:<ethertype 2 octets>` of an Ethernet frame; other link layers are kept as logged. */
 function linkHeader(out: Out, text: string): void {
   if (text === '') return
-  const m = text.length <= 3 * 64 ? ecsMac(text) : undefined
   const ev = out.ev as Obj
-  if (m !== undefined && m.length === 14 * 3 - 1) {
-    obj(ev, 'destination').mac = m.slice(0, 17)
-    obj(ev, 'source').mac = m.slice(18, 35)
-    obj(ev, 'netfilter').ether_type = '0x' + m.slice(36, 38).toLowerCase() + m.slice(39).toLowerCase()
+  const frame = ethernet(text)
+  if (frame !== null) {
+    obj(ev, 'destination').mac = frame.destination
+    obj(ev, 'source').mac = frame.source
+    obj(ev, 'netfilter').ether_type = frame.etherType
   } else {
     obj(ev, 'netfilter').mac = text
   }
+}
+
+interface Ethernet {
+  destination: string
+  source: string
+  etherType: string
+}
+
+// A firewall logs frames between a few hosts and its gateways: the same MAC= text comes again and
+// again, and is read once. A small table, emptied when full (a key cut from a line keeps that line
+// in memory).
+const MAX_FRAMES = 64
+const frames = new Map<string, Ethernet | null>()
+
+/** The Ethernet header's two addresses and type, or null for another link layer. */
+function ethernet(text: string): Ethernet | null {
+  if (text.length > 3 * 64) return null
+  let frame = frames.get(text)
+  if (frame === undefined) {
+    const m = ecsMac(text)
+    frame =
+      m !== undefined && m.length === 14 * 3 - 1
+        ? { destination: m.slice(0, 17), source: m.slice(18, 35), etherType: '0x' + m.slice(36, 38).toLowerCase() + m.slice(39).toLowerCase() }
+        : null
+    if (frames.size >= MAX_FRAMES) frames.clear()
+    frames.set(text, frame)
+  }
+  return frame
 }
 
 type Obj = Record<string, unknown>
@@ -152,6 +180,30 @@ const KEYS = new Map<string, number>([
   ['MTU', 39],
   ['SPI', 40],
 ])
+
+// The keys of up to six letters by their letters as a number (base 32, 'A' = 1): found without
+// cutting the key out of the line and hashing it. Longer keys are looked up by name.
+const SHORT_KEYS: ReadonlyMap<number, number> = new Map(
+  [...KEYS].map(([key, id]): [number, number] => [letterCode(key, 0, key.length), id]).filter(([code]) => code !== -1),
+)
+
+/** `text[from, to)` as a number when it is one to six capital letters, else -1. */
+function letterCode(text: string, from: number, to: number): number {
+  if (to - from > 6) return -1
+  let code = 0
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 65 || c > 90) return -1
+    code = code * 32 + (c - 64)
+  }
+  return code
+}
+
+/** The id of the key `text[from, to)`, or undefined when it is no key this parser reads. */
+function keyId(text: string, from: number, to: number): number | undefined {
+  const code = letterCode(text, from, to)
+  return code !== -1 ? SHORT_KEYS.get(code) : KEYS.get(text.slice(from, to))
+}
 
 /** Reads the packet part, from `IN=` on. */
 export function readPacket(out: Out, text: string): void {
@@ -226,16 +278,16 @@ export function readPacket(out: Out, text: string): void {
       }
       continue
     }
-    const key = text.slice(i, eq)
-    const value = text.slice(eq + 1, end)
+    const keyStart = i
     i = end + 1
-    const id = KEYS.get(key)
+    const id = keyId(text, keyStart, eq)
     if (id === undefined) continue
+    const value = text.slice(eq + 1, end)
     if (phase === 2) {
       const bit = id < 31 ? 1 << id : 0
       const high = id >= 31 ? 1 << (id - 31) : 0
       if ((seenL4Low & bit) !== 0 || (seenL4High & high) !== 0) {
-        repeated ??= key
+        repeated ??= text.slice(keyStart, eq)
         continue
       }
       seenL4Low |= bit
@@ -244,7 +296,7 @@ export function readPacket(out: Out, text: string): void {
       const bit = id < 31 ? 1 << id : 0
       const high = id >= 31 ? 1 << (id - 31) : 0
       if ((seenLow & bit) !== 0 || (seenHigh & high) !== 0) {
-        repeated ??= key
+        repeated ??= text.slice(keyStart, eq)
         continue
       }
       seenLow |= bit
@@ -284,7 +336,7 @@ export function readPacket(out: Out, text: string): void {
       case 11:
       case 12:
       case 13:
-        put(obj(nf, 'arp'), key.toLowerCase(), id === 12 ? value : count(value))
+        put(obj(nf, 'arp'), text.slice(keyStart, eq).toLowerCase(), id === 12 ? value : count(value))
         continue
       case 14:
         put(nf, 'uid', count(value))

@@ -125,23 +125,50 @@ const LABEL_TABLE: Readonly<Record<Role, Readonly<Record<string, string>>>> = {
   other: {},
 }
 
+// The longest label Windows renders is under 48 characters.
+const MAX_LABEL = 48
+
+// Roles as small integers, so that a label's event data name in a section is an array element.
+const ROLES: readonly Role[] = ['wfp', 'top', 'subject', 'target', 'member', 'group', 'network', 'process', 'auth', 'failure', 'service', 'additional', 'logon', 'server', 'other']
+const TOP = ROLES.indexOf('top')
+const TARGET = ROLES.indexOf('target')
+const SUBJECT = ROLES.indexOf('subject')
+const WFP = ROLES.indexOf('wfp')
+const NETWORK = ROLES.indexOf('network')
+const OTHER = ROLES.indexOf('other')
+
 /** What a label can be: a section heading, a field in some sections, a field anywhere. */
 interface LabelInfo {
-  section: Role | undefined
-  any: string | undefined
-  byRole: Partial<Record<Role, string>>
+  label: string
+  /** The role of the section this label heads, or -1. */
+  section: number
+  /** The event data name by role (a field anywhere has it in every role); undefined where none. */
+  names: (string | undefined)[]
   /** A field label, which may stand with an empty value (then "Label:" before another label is no section). */
   field: boolean
 }
 
-// Every label in one Map: one lookup per label read.
-const INDEX: ReadonlyMap<string, LabelInfo> = (() => {
-  const index = new Map<string, LabelInfo>()
-  const info = (label: string): LabelInfo => {
-    let i = index.get(label)
+/**
+ * A label's shape: its length and its first, middle and last characters. Each known label has its
+ * own (checked when the table is built), so a segment is found in the table by four character
+ * reads and one comparison, instead of a loop over its characters.
+ */
+function shapeKey(s: string, start: number, end: number): number {
+  const len = end - start
+  const first = s.charCodeAt(start) & 127
+  const middle = s.charCodeAt(start + (len >> 1)) & 127
+  const last = s.charCodeAt(end - 1) & 127
+  return len + 64 * (first + 128 * (middle + 128 * last))
+}
+
+// Every known label by its shape.
+const INDEX: ReadonlyMap<number, LabelInfo> = (() => {
+  const byLabel = new Map<string, { section: Role | undefined; any: string | undefined; byRole: Partial<Record<Role, string>> }>()
+  const info = (label: string) => {
+    let i = byLabel.get(label)
     if (i === undefined) {
-      i = { section: undefined, any: undefined, byRole: {}, field: false }
-      index.set(label, i)
+      i = { section: undefined, any: undefined, byRole: {} }
+      byLabel.set(label, i)
     }
     return i
   }
@@ -150,9 +177,20 @@ const INDEX: ReadonlyMap<string, LabelInfo> = (() => {
   for (const [role, table] of Object.entries(LABEL_TABLE)) {
     for (const [label, name] of Object.entries(table)) info(label).byRole[role as Role] = name
   }
-  for (const i of index.values()) i.field = i.section === undefined && (i.any !== undefined || Object.keys(i.byRole).length > 0)
+  const index = new Map<number, LabelInfo>()
+  for (const [label, i] of byLabel) {
+    const key = shapeKey(label, 0, label.length)
+    if (!labelLike(label, 0, label.length)) throw new Error(`windows: ${JSON.stringify(label)} would not be read as a label`)
+    if (index.has(key)) throw new Error(`windows: the labels ${JSON.stringify(label)} and ${JSON.stringify(index.get(key)!.label)} share a shape`)
+    const names = ROLES.map((role) => i.any ?? i.byRole[role])
+    const field = i.section === undefined && (i.any !== undefined || Object.keys(i.byRole).length > 0)
+    index.set(key, { label, section: i.section === undefined ? -1 : ROLES.indexOf(i.section), names, field })
+  }
   return index
 })()
+
+/** A label-like text that is no known label: it heads an unknown section, or names no field. */
+const UNKNOWN: LabelInfo = { label: '', section: -1, names: [], field: false }
 
 // Event ids whose target account's id is written TargetSid (account management, Kerberos).
 function targetSidName(eventId: string): string {
@@ -161,7 +199,7 @@ function targetSidName(eventId: string): string {
 
 /** A segment that can be a label: a short run of words starting with a capital letter. */
 function labelLike(s: string, start: number, end: number): boolean {
-  if (end - start < 1 || end - start > 48) return false
+  if (end - start < 1 || end - start > MAX_LABEL) return false
   const c0 = s.charCodeAt(start)
   if (c0 < 65 || c0 > 90) return false
   for (let i = start + 1; i < end; i++) {
@@ -174,10 +212,21 @@ function labelLike(s: string, start: number, end: number): boolean {
   return true
 }
 
-function nameFor(role: Role, info: LabelInfo | undefined, targetSid: string): string | undefined {
+/**
+ * The label that `s` holds from `start` to `end`: a known label's info, UNKNOWN for a label-like
+ * text that is none, or undefined when the text cannot be a label.
+ */
+function labelAt(s: string, start: number, end: number): LabelInfo | undefined {
+  if (end - start < 1 || end - start > MAX_LABEL) return undefined
+  const info = INDEX.get(shapeKey(s, start, end))
+  // (Cutting the label out and comparing is faster than startsWith, or than a charCodeAt loop.)
+  if (info !== undefined && s.slice(start, end) === info.label) return info
+  return labelLike(s, start, end) ? UNKNOWN : undefined
+}
+
+function nameFor(role: number, info: LabelInfo | undefined, targetSid: string): string | undefined {
   if (info === undefined) return undefined
-  if (info.any !== undefined) return info.any
-  const name = info.byRole[role]
+  const name = info.names[role]
   return name === 'TargetUserSid' ? targetSid : name
 }
 
@@ -192,26 +241,29 @@ function next(text: string, ch: string, from: number, n: number): number {
  * Windows writes it); a label seen twice keeps its first value.
  */
 export function readDescription(text: string, eventId: string, into: Record<string, string>): void {
-  let role: Role = 'top'
-  let pending: string | null = null
+  let role = TOP
+  // "Label:" with nothing after it yet: the value follows, or it was a section heading.
+  let pending: LabelInfo | undefined
   let lastName: string | undefined
   // A value continued by single tokens (a privilege list): joined once at the end, at most
   // MAX_LIST tokens (Windows defines some 36 privileges).
   let listName: string | undefined
   let list: string[] = []
   let seenLabel = false
-  const subjectRole: Role = SUBJECT_IS_TARGET.has(eventId) ? 'target' : 'subject'
+  const subjectRole = SUBJECT_IS_TARGET.has(eventId) ? TARGET : SUBJECT
   const targetSid = targetSidName(eventId)
   const wfp = eventId.length === 4 && eventId.startsWith('515')
 
   const n = text.length
-  // Where the next tab, LF, CR, double space and ': ' are: each found once and reused until passed,
-  // so the text is scanned in linear time.
+  // Where the next tab, LF, CR, double space, ': ' and space are: each found once and reused until
+  // passed, so the text is scanned in linear time (by the runtime's native search, faster than a
+  // loop over charCodeAt).
   let tab = -1
   let lf = -1
   let cr = -1
   let dbl = -1
   let colonSpace = -1
+  let space = -1
   let i = 0
   while (i < n) {
     let c = text.charCodeAt(i)
@@ -230,58 +282,57 @@ export function readDescription(text: string, eventId: string, into: Record<stri
     const from = i
     i = j
 
-    // Classified on the text itself, so that only the label and value are cut out of it.
-    let label: string | undefined
+    // Classified on the text itself, so that only the value is cut out of it: "Label:" alone,
+    // "Label: value", or a segment without a label.
+    let info: LabelInfo | undefined
     let value: string | undefined
-    let seg: string | undefined
-    if (text.charCodeAt(end - 1) === 58 /* : */ && labelLike(text, from, end - 1)) {
-      label = text.slice(from, end - 1)
-    } else {
+    if (text.charCodeAt(end - 1) === 58 /* : */) info = labelAt(text, from, end - 1)
+    if (info === undefined) {
       if (colonSpace < from) colonSpace = next(text, ': ', from, n)
       const colon = colonSpace
-      if (colon < end && labelLike(text, from, colon)) {
-        label = text.slice(from, colon)
-        value = text.slice(colon + 2, end).trim()
-      } else {
-        seg = text.slice(from, end)
+      if (colon < end) {
+        info = labelAt(text, from, colon)
+        if (info !== undefined) value = text.slice(colon + 2, end).trim()
       }
     }
-    if (label !== undefined) {
-      if (pending !== null) {
+    if (info !== undefined) {
+      if (pending !== undefined) {
         // "Label:" directly followed by another label: an empty value, or a section heading.
-        const info = INDEX.get(pending)
-        if (info === undefined || !info.field) {
-          const section = info?.section
-          role = section === 'subject' ? subjectRole : section === 'network' && wfp ? 'wfp' : (section ?? 'other')
+        if (!pending.field) {
+          const section = pending.section
+          role = section === SUBJECT ? subjectRole : section === NETWORK && wfp ? WFP : section === -1 ? OTHER : section
         }
         seenLabel = true
         lastName = undefined
-        pending = null
+        pending = undefined
       }
       if (value === undefined) {
-        pending = label
+        pending = info
         continue
       }
-    } else if (pending !== null) {
-      label = pending
-      value = seg!
-      pending = null
+    } else if (pending !== undefined) {
+      info = pending
+      value = text.slice(from, end)
+      pending = undefined
     } else {
       // Lists continue as single tokens (privilege names, %%codes); prose after the data ends it.
-      if (lastName !== undefined && seg!.indexOf(' ') === -1) {
-        if (listName !== lastName) {
-          flushList(into, listName, list)
-          listName = lastName
-          list = into[lastName] === undefined ? [] : [into[lastName]!]
+      if (lastName !== undefined) {
+        if (space < from) space = next(text, ' ', from, n)
+        if (space >= end) {
+          if (listName !== lastName) {
+            flushList(into, listName, list)
+            listName = lastName
+            list = into[lastName] === undefined ? [] : [into[lastName]!]
+          }
+          if (list.length < MAX_LIST) list.push(text.slice(from, end))
+          continue
         }
-        if (list.length < MAX_LIST) list.push(seg!)
-        continue
       }
       if (seenLabel) break
       continue
     }
     seenLabel = true
-    lastName = nameFor(role, INDEX.get(label), targetSid)
+    lastName = nameFor(role, info, targetSid)
     // '-' as the privilege list is no privilege: not stored, as a list of none.
     if (lastName !== undefined && !(lastName in into) && !(lastName === 'PrivilegeList' && value === '-')) into[lastName] = value
   }

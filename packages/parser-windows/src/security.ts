@@ -18,13 +18,23 @@ const DIRECTIONS: Readonly<Record<string, string>> = {
   '%%14593': 'outbound',
 }
 
-/** An event data value, or undefined for the placeholders Windows writes for "none". */
-function val(data: Record<string, string>, name: string): string | undefined {
-  const v = data[name]
+/**
+ * An event data value, or undefined for the placeholders Windows writes for "none". Called as
+ * `clean(data.Name)`: a named load at each call site is cheaper than one shared `data[name]`.
+ */
+function clean(v: string | undefined): string | undefined {
   if (v === undefined || v === '' || v === '-') return undefined
   const last = v.charCodeAt(v.length - 1)
   const t = v.charCodeAt(0) <= 32 || last <= 32 ? v.trim() : v
   return t === '' || t === '-' || t === 'N/A' ? undefined : t
+}
+
+/**
+ * Whether a value is written (undefined and '' are left out): a test rather than a setter taking
+ * the key, so that each field is written with its own named store, `o.name = v`.
+ */
+function has(v: string | undefined): v is string {
+  return v !== undefined && v !== ''
 }
 
 /** Whether an object has a key: no array allocated, unlike Object.keys. */
@@ -65,19 +75,12 @@ function basename(path: string): string {
   return i === -1 ? path : path.slice(i + 1)
 }
 
-class Related {
-  ip: string[] | null = null
-  user: string[] | null = null
-  hosts: string[] | null = null
-  add(kind: 'ip' | 'user' | 'hosts', v: string | undefined): void {
-    if (v === undefined || v === '') return
-    const list = (this[kind] ??= [])
-    if (!list.includes(v)) list.push(v)
-  }
-}
-
-function put(o: Obj, key: string, v: unknown): void {
-  if (v !== undefined && v !== '') o[key] = v
+/** `list` with `v` added once (a new list when there was none); empty values are left out. */
+function addOnce(list: string[] | null, v: string | undefined): string[] | null {
+  if (v === undefined || v === '') return list
+  if (list === null) return [v]
+  if (!list.includes(v)) list.push(v)
+  return list
 }
 
 function isSecurity(rec: WinRecord): boolean {
@@ -109,30 +112,36 @@ export function toEcs(msg: SyslogMessage, rec: WinRecord): LogEvent {
   const id = rec.eventId
   const security = isSecurity(rec)
   const spec = id !== undefined && security ? EVENTS.get(id) : undefined
-  const related = new Related()
+  // related.ip, .user and .hosts, each a list once it has a value. Every field below is written
+  // with a named store (`o.name = v`), not through a shared setter, so that each store site sees
+  // one object shape.
+  let relatedIp: string[] | null = null
+  let relatedUser: string[] | null = null
+  let relatedHosts: string[] | null = null
 
   if (rec.time !== undefined) ev['@timestamp'] = rec.time
   const event = ev.event as Obj
   event.kind = 'event'
   event.module = 'windows'
   event.dataset = security ? 'windows.security' : 'windows.eventlog'
-  put(event, 'code', id)
-  put(event, 'provider', rec.provider)
+  if (has(id)) event.code = id
+  if (has(rec.provider)) event.provider = rec.provider
   if (spec !== undefined) {
     event.action = spec.action
     event.category = [...spec.category]
     event.type = [...spec.type]
   }
-  const status = val(data, 'Status')
-  put(event, 'outcome', outcomeOf(spec, rec, status))
+  const status = clean(data.Status)
+  const outcome = outcomeOf(spec, rec, status)
+  if (has(outcome)) event.outcome = outcome
 
   const winlog: Obj = {}
-  put(winlog, 'channel', rec.channel)
-  put(winlog, 'event_id', id)
-  put(winlog, 'provider_name', rec.provider)
-  put(winlog, 'computer_name', rec.computer)
-  put(winlog, 'record_id', rec.recordId)
-  put(winlog, 'task', rec.task)
+  if (has(rec.channel)) winlog.channel = rec.channel
+  if (has(id)) winlog.event_id = id
+  if (has(rec.provider)) winlog.provider_name = rec.provider
+  if (has(rec.computer)) winlog.computer_name = rec.computer
+  if (has(rec.recordId)) winlog.record_id = rec.recordId
+  if (has(rec.task)) winlog.task = rec.task
   // The event data as it came (the record's own object), the privilege list as a list: one
   // privilege a line in the text, as Elastic splits it ('-', no privilege, is not stored).
   const privileges = data.PrivilegeList
@@ -141,7 +150,7 @@ export function toEcs(msg: SyslogMessage, rec: WinRecord): LogEvent {
 
   if (rec.computer !== undefined) {
     ev.host = { name: rec.computer }
-    related.add('hosts', rec.computer)
+    relatedHosts = addOnce(relatedHosts, rec.computer)
   }
 
   // Accounts. Logons describe the account logged on (Target*); management events the actor
@@ -150,134 +159,170 @@ export function toEcs(msg: SyslogMessage, rec: WinRecord): LogEvent {
   const target: Obj = {}
   const source: Obj = {}
   const kind = spec?.kind
-  const subjectName = val(data, 'SubjectUserName')
-  const targetName = val(data, 'TargetUserName')
-  const targetId = val(data, 'TargetUserSid') ?? val(data, 'TargetSid')
+  const subjectName = clean(data.SubjectUserName)
+  const targetName = clean(data.TargetUserName)
+  const targetId = clean(data.TargetUserSid) ?? clean(data.TargetSid)
+  let userName: string | undefined
+  let targetUserName: string | undefined
+  let sourceDomain: string | undefined
   if (kind === 'logon') {
-    put(user, 'name', targetName)
-    put(user, 'domain', val(data, 'TargetDomainName'))
-    put(user, 'id', targetId)
+    if (has(targetName)) user.name = userName = targetName
+    const domain = clean(data.TargetDomainName)
+    if (has(domain)) user.domain = domain
+    if (has(targetId)) user.id = targetId
   } else {
-    put(user, 'name', subjectName)
-    put(user, 'domain', val(data, 'SubjectDomainName'))
-    put(user, 'id', val(data, 'SubjectUserSid'))
+    if (has(subjectName)) user.name = userName = subjectName
+    const domain = clean(data.SubjectDomainName)
+    if (has(domain)) user.domain = domain
+    const sid = clean(data.SubjectUserSid)
+    if (has(sid)) user.id = sid
     if (kind === 'group') {
       const group: Obj = {}
-      put(group, 'name', targetName)
-      put(group, 'domain', val(data, 'TargetDomainName'))
-      put(group, 'id', targetId)
+      if (has(targetName)) group.name = targetName
+      const groupDomain = clean(data.TargetDomainName)
+      if (has(groupDomain)) group.domain = groupDomain
+      if (has(targetId)) group.id = targetId
       if (group.name !== undefined || group.id !== undefined) ev.group = group
-      const member = memberName(val(data, 'MemberName'))
-      put(target, 'name', member)
-      put(target, 'id', val(data, 'MemberSid'))
-      related.add('user', member)
+      const member = memberName(clean(data.MemberName))
+      if (has(member)) target.name = targetUserName = member
+      const memberSid = clean(data.MemberSid)
+      if (has(memberSid)) target.id = memberSid
+      relatedUser = addOnce(relatedUser, member)
     } else if (kind !== 'subject') {
-      put(target, 'name', targetName)
+      if (has(targetName)) target.name = targetUserName = targetName
+      const targetDomain = clean(data.TargetDomainName)
       // 4740 writes the caller computer (where the bad passwords came from) in TargetDomainName.
-      if (id === '4740') put(source, 'domain', val(data, 'TargetDomainName'))
-      else put(target, 'domain', val(data, 'TargetDomainName'))
-      put(target, 'id', targetId)
+      if (id === '4740') {
+        if (has(targetDomain)) source.domain = sourceDomain = targetDomain
+      } else if (has(targetDomain)) {
+        target.domain = targetDomain
+      }
+      if (has(targetId)) target.id = targetId
     }
-    if (user.name === undefined && spec === undefined) {
-      put(user, 'name', rec.logUser)
-      put(user, 'domain', rec.logDomain)
+    if (userName === undefined && spec === undefined) {
+      if (has(rec.logUser)) user.name = userName = rec.logUser
+      if (has(rec.logDomain)) user.domain = rec.logDomain
     }
   }
   if (filled(target)) user.target = target
   if (filled(user)) ev.user = user
-  related.add('user', user.name as string | undefined)
-  related.add('user', target.name as string | undefined)
-  if (kind !== 'group') related.add('user', targetName)
-  related.add('user', subjectName)
+  relatedUser = addOnce(relatedUser, userName)
+  relatedUser = addOnce(relatedUser, targetUserName)
+  if (kind !== 'group') relatedUser = addOnce(relatedUser, targetName)
+  relatedUser = addOnce(relatedUser, subjectName)
 
   // Where the logon came from.
-  const ipText = val(data, 'IpAddress')
+  const ipText = clean(data.IpAddress)
   const ip = address(ipText)
   if (ip === undefined && ipText !== undefined) rec.problems.push(`IpAddress ${JSON.stringify(ipText.slice(0, 64))} is not an address`)
-  put(source, 'ip', ip)
-  if (ip !== undefined) put(source, 'port', port(val(data, 'IpPort')))
-  if (source.domain === undefined) put(source, 'domain', val(data, 'WorkstationName') ?? val(data, 'Workstation'))
+  if (has(ip)) {
+    source.ip = ip
+    const p = port(clean(data.IpPort))
+    if (p !== undefined) source.port = p
+  }
+  if (sourceDomain === undefined) {
+    const workstation = clean(data.WorkstationName) ?? clean(data.Workstation)
+    if (has(workstation)) source.domain = sourceDomain = workstation
+  }
   // Windows Filtering Platform events (5150-5159) name both ends of the connection.
-  const wfpSource = address(val(data, 'SourceAddress'))
-  const wfpDestination = address(val(data, 'DestAddress'))
+  const wfpSource = address(clean(data.SourceAddress))
+  const wfpDestination = address(clean(data.DestAddress))
   if (ip === undefined && (wfpSource !== undefined || wfpDestination !== undefined)) {
-    put(source, 'ip', wfpSource)
-    if (wfpSource !== undefined) put(source, 'port', port(val(data, 'SourcePort')))
+    if (has(wfpSource)) {
+      source.ip = wfpSource
+      const p = port(clean(data.SourcePort))
+      if (p !== undefined) source.port = p
+    }
     const destination: Obj = {}
-    put(destination, 'ip', wfpDestination)
-    if (wfpDestination !== undefined) put(destination, 'port', port(val(data, 'DestPort')))
+    if (has(wfpDestination)) {
+      destination.ip = wfpDestination
+      const p = port(clean(data.DestPort))
+      if (p !== undefined) destination.port = p
+    }
     if (filled(destination)) ev.destination = destination
     const network: Obj = {}
-    const proto = val(data, 'Protocol')
-    put(network, 'iana_number', proto !== undefined && toInt(proto) !== undefined ? proto : undefined)
-    put(network, 'transport', proto === undefined ? undefined : TRANSPORTS[proto])
-    put(network, 'direction', DIRECTIONS[val(data, 'Direction') ?? ''])
+    const proto = clean(data.Protocol)
+    if (proto !== undefined && toInt(proto) !== undefined && proto !== '') network.iana_number = proto
+    const transport = proto === undefined ? undefined : TRANSPORTS[proto]
+    if (has(transport)) network.transport = transport
+    const direction = DIRECTIONS[clean(data.Direction) ?? '']
+    if (has(direction)) network.direction = direction
     if (filled(network)) ev.network = network
-    related.add('ip', wfpSource)
-    related.add('ip', wfpDestination)
+    relatedIp = addOnce(relatedIp, wfpSource)
+    relatedIp = addOnce(relatedIp, wfpDestination)
   }
   if (filled(source)) ev.source = source
-  related.add('ip', ip)
-  related.add('hosts', source.domain as string | undefined)
+  relatedIp = addOnce(relatedIp, ip)
+  relatedHosts = addOnce(relatedHosts, sourceDomain)
   if (id === '4648') {
-    const server = val(data, 'TargetServerName')
+    const server = clean(data.TargetServerName)
     if (server !== undefined && server.toLowerCase() !== 'localhost') {
       ev.destination = { domain: server }
-      related.add('hosts', server)
+      relatedHosts = addOnce(relatedHosts, server)
     }
   }
 
   // The process that asked for the logon or made the change (elsewhere ProcessId may be another
   // process: the creator of a new process in 4688).
-  const pid = spec === undefined ? undefined : val(data, 'ProcessId')
-  const exe = spec === undefined ? undefined : val(data, 'ProcessName')
+  const pid = spec === undefined ? undefined : clean(data.ProcessId)
+  const exe = spec === undefined ? undefined : clean(data.ProcessName)
   if (pid !== undefined || exe !== undefined) {
     const proc: Obj = {}
     // Process id 0 with no name: no process (network logons).
     const n = pid === undefined ? undefined : (toIntHex(pid) ?? toInt(pid))
-    if (n !== 0 || exe !== undefined) put(proc, 'pid', n)
+    if ((n !== 0 || exe !== undefined) && n !== undefined) proc.pid = n
     if (exe !== undefined) {
       proc.executable = exe
-      put(proc, 'name', basename(exe))
+      const name = basename(exe)
+      if (name !== '') proc.name = name
     }
     if (filled(proc)) ev.process = proc
   }
 
   // Logon details, as Elastic's winlog module names them.
   const logon: Obj = {}
-  const logonType = val(data, 'LogonType')
-  if (logonType !== undefined) put(logon, 'type', LOGON_TYPES[String(toInt(logonType) ?? logonType)])
+  const logonType = clean(data.LogonType)
+  if (logonType !== undefined) {
+    const type = LOGON_TYPES[String(toInt(logonType) ?? logonType)]
+    if (has(type)) logon.type = type
+  }
   if (kind === 'logon' || kind === 'subject' || kind === 'account' || kind === 'group') {
-    put(logon, 'id', kind === 'logon' ? val(data, 'TargetLogonId') : val(data, 'SubjectLogonId'))
+    const logonId = kind === 'logon' ? clean(data.TargetLogonId) : clean(data.SubjectLogonId)
+    if (has(logonId)) logon.id = logonId
   }
   const failure: Obj = {}
   let reason: string | undefined
   if (id === '4625') {
-    put(failure, 'reason', failureReasonText(val(data, 'FailureReason')))
-    put(failure, 'status', ntStatusText(status))
-    const sub = val(data, 'SubStatus')
-    if (hexKey(sub) !== '0x0') put(failure, 'sub_status', ntStatusText(sub))
+    const why = failureReasonText(clean(data.FailureReason))
+    if (has(why)) failure.reason = why
+    const statusText = ntStatusText(status)
+    if (has(statusText)) failure.status = statusText
+    const sub = clean(data.SubStatus)
+    if (hexKey(sub) !== '0x0') {
+      const subText = ntStatusText(sub)
+      if (has(subText)) failure.sub_status = subText
+    }
     reason = (failure.reason ?? failure.sub_status ?? failure.status) as string | undefined
-  } else if (id === '4776' && event.outcome === 'failure') {
-    put(failure, 'status', ntStatusText(status))
-    reason = failure.status as string | undefined
-  } else if (id !== undefined && KERBEROS_IDS.has(id) && event.outcome === 'failure') {
-    put(failure, 'status', kerberosText(status))
-    reason = failure.status as string | undefined
+  } else if (id === '4776' && outcome === 'failure') {
+    const statusText = ntStatusText(status)
+    if (has(statusText)) failure.status = reason = statusText
+  } else if (id !== undefined && KERBEROS_IDS.has(id) && outcome === 'failure') {
+    const statusText = kerberosText(status)
+    if (has(statusText)) failure.status = reason = statusText
   }
   if (filled(failure)) logon.failure = failure
   if (filled(logon)) winlog.logon = logon
-  put(event, 'reason', reason)
+  if (has(reason)) event.reason = reason
   ev.winlog = winlog
 
   if (rec.level !== undefined) ((ev.log ??= {}) as Obj).level = rec.level
   if (rec.message !== undefined) ev.message = rec.message
 
-  if (related.ip !== null || related.user !== null || related.hosts !== null) {
+  if (relatedIp !== null || relatedUser !== null || relatedHosts !== null) {
     const r: Obj = {}
-    if (related.ip !== null) r.ip = related.ip
-    if (related.user !== null) r.user = related.user
-    if (related.hosts !== null) r.hosts = related.hosts
+    if (relatedIp !== null) r.ip = relatedIp
+    if (relatedUser !== null) r.user = relatedUser
+    if (relatedHosts !== null) r.hosts = relatedHosts
     ev.related = r
   }
 

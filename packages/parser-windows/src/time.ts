@@ -32,19 +32,37 @@ function civil(y: string, mo: string, d: string, time: string, frac: string, tim
   return `${y}-${mo}-${d}T${time}${frac === '' ? '.000' : frac.padEnd(4, '0')}Z`
 }
 
-// The lines of one host arrive in time order: most times equal the previous one's.
-let lastText = ''
-let lastZone = ''
-let lastIso: string | undefined
+// Lines arrive roughly in time order, from a few hosts: most times were read a moment ago. The
+// text read in a zone always gives the same answer, so answers are kept by text: a small table,
+// emptied when full, for the zone last asked for. Only texts as short as a time are kept (a key
+// cut from a line keeps that line in memory).
+const MAX_CACHED = 64
+const MAX_KEY = 40
+
+class TimeCache {
+  zone = ''
+  readonly answers = new Map<string, string | undefined>()
+  get(text: string, timezone: string, read: (text: string, timezone: string) => string | undefined): string | undefined {
+    if (text.length > MAX_KEY) return read(text, timezone)
+    if (timezone !== this.zone) {
+      this.zone = timezone
+      this.answers.clear()
+    }
+    const known = this.answers.get(text)
+    if (known !== undefined || this.answers.has(text)) return known
+    if (this.answers.size >= MAX_CACHED) this.answers.clear()
+    const iso = read(text, timezone)
+    this.answers.set(text, iso)
+    return iso
+  }
+}
+
+const snareTimes = new TimeCache()
+const eventTimes = new TimeCache()
 
 /** Snare's DateTime token, ctime layout (`Fri Sep 17 16:37:25 2021`), read in the Windows host's zone. */
 export function snareTime(text: string, timezone: string): string | undefined {
-  if (text === lastText && timezone === lastZone) return lastIso
-  const iso = readSnareTime(text, timezone)
-  lastText = text
-  lastZone = timezone
-  lastIso = iso
-  return iso
+  return snareTimes.get(text, timezone, readSnareTime)
 }
 
 function readSnareTime(text: string, timezone: string): string | undefined {
@@ -63,18 +81,8 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9})
  * has 7, which not every runtime's Date.parse reads). ISO 8601 in UTC, or undefined.
  */
 export function eventTime(text: string | undefined, timezone: string): string | undefined {
-  if (text === undefined) return undefined
-  if (text === lastEventText && timezone === lastEventZone) return lastEventIso
-  const iso = readEventTime(text, timezone)
-  lastEventText = text
-  lastEventZone = timezone
-  lastEventIso = iso
-  return iso
+  return text === undefined ? undefined : eventTimes.get(text, timezone, readEventTime)
 }
-
-let lastEventText = ''
-let lastEventZone = ''
-let lastEventIso: string | undefined
 
 function readEventTime(text: string, timezone: string): string | undefined {
   const m = ISO.exec(text)

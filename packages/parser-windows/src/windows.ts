@@ -37,11 +37,37 @@ function optionsOf(o: WindowsOptions | undefined): { timezone: string } {
  * the claim test without the wrapper that turns a throw into a refusal.
  */
 export function isMine(msg: SyslogMessage): boolean {
-  if (msg.appname.startsWith('MSWinEventLog')) return snareStart(msg.raw) !== -1
-  const text = msg.message
-  const c = text.charCodeAt(0)
-  if (c === 123 /* { */ || c === 32) return looksLikeJsonEvent(text)
-  return text.includes('MSWinEventLog') && snareStart(msg.raw) !== -1
+  return recordStart(msg) !== NOT_MINE
+}
+
+// What recordStart answers, besides where a Snare record starts.
+const NOT_MINE = -1
+const JSON_EVENT = -2
+const SNARE_IN_MESSAGE = /MSWinEventLog/
+
+// The parse stage asks isMine, then parse, of the same message: the answer for the last message
+// asked about is kept, so that the record is looked for once. (Keyed on the message object and its
+// frame: a message changed in between is looked at again.)
+let lastMsg: SyslogMessage | undefined
+let lastRaw = ''
+let lastStart = NOT_MINE
+
+/** Where the message's Snare record starts (after `MSWinEventLog`), JSON_EVENT, or NOT_MINE. */
+function recordStart(msg: SyslogMessage): number {
+  if (msg === lastMsg && msg.raw === lastRaw) return lastStart
+  let start: number
+  if (msg.appname.startsWith('MSWinEventLog')) {
+    start = snareStart(msg.raw)
+  } else {
+    const text = msg.message
+    const c = text.charCodeAt(0)
+    if (c === 123 /* { */ || c === 32) start = looksLikeJsonEvent(text) ? JSON_EVENT : NOT_MINE
+    else start = SNARE_IN_MESSAGE.test(text) ? snareStart(msg.raw) : NOT_MINE
+  }
+  lastMsg = msg
+  lastRaw = msg.raw
+  lastStart = start
+  return start
 }
 
 // The first value of a key in JSON text that does not parse.
@@ -78,8 +104,10 @@ function brokenJson(msg: SyslogMessage): WinRecord {
 
 function read(msg: SyslogMessage, timezone: string): LogEvent {
   let rec: WinRecord
-  const start = msg.appname.startsWith('MSWinEventLog') || !looksLikeJsonEvent(msg.message) ? snareStart(msg.raw) : -1
-  if (start !== -1) rec = readSnare(msg, start, timezone)
+  let start = recordStart(msg)
+  // A message isMine refuses, parsed all the same, is read as it always was.
+  if (start === NOT_MINE) start = msg.appname.startsWith('MSWinEventLog') || !looksLikeJsonEvent(msg.message) ? snareStart(msg.raw) : JSON_EVENT
+  if (start >= 0) rec = readSnare(msg, start, timezone)
   else rec = readJson(msg, timezone) ?? brokenJson(msg)
   return toEcs(msg, rec)
 }
