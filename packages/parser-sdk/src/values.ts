@@ -52,17 +52,49 @@ export function isIp(text: string | undefined): boolean {
   // 45 characters is the longest IPv6 text form (with an IPv4 tail); longer input is refused
   // before any splitting, so that a 64 KiB run of colons costs nothing.
   if (text === undefined || text === '' || text.length > 45) return false
-  if (!text.includes(':')) return isIpv4(text)
-  if (!text.includes(':') || !/^[0-9a-fA-F:.]+$/.test(text)) return false
-  const parts = text.split('::')
-  if (parts.length > 2) return false
-  const groups = parts.flatMap((p) => (p === '' ? [] : p.split(':')))
-  const last = groups[groups.length - 1]
-  const v4tail = last !== undefined && last.includes('.')
-  if (v4tail && !isIpv4(last)) return false
-  const count = groups.length + (v4tail ? 1 : 0)
-  if (groups.some((g, k) => !(v4tail && k === groups.length - 1) && !/^[0-9a-fA-F]{1,4}$/.test(g))) return false
-  return parts.length === 2 ? count < 8 : count === 8
+  return text.includes(':') ? isIpv6(text) : isIpv4(text)
+}
+
+/**
+ * RFC 4291 §2.2 text form, read on the characters: groups of 1 to 4 hex digits separated by ':',
+ * at most one '::' standing for one or more zero groups, and an IPv4 address in place of the last
+ * two groups.
+ */
+function isIpv6(s: string): boolean {
+  const n = s.length
+  if (n < 2) return false
+  let groups = 0
+  let compressed = false
+  let i = 0
+  if (s.charCodeAt(0) === 58) {
+    if (s.charCodeAt(1) !== 58) return false
+    compressed = true
+    i = 2
+  }
+  while (i < n) {
+    let j = i
+    while (j < n && j - i <= 4 && isHexDigit(s.charCodeAt(j))) j++
+    if (j < n && s.charCodeAt(j) === 46) {
+      // The IPv4 tail: the rest of the text, counting as two groups.
+      if (!isIpv4(s.slice(i))) return false
+      groups += 2
+      break
+    }
+    if (j === i || j - i > 4) return false
+    groups++
+    if (j === n) break
+    if (s.charCodeAt(j) !== 58) return false
+    if (s.charCodeAt(j + 1) === 58) {
+      if (compressed) return false
+      compressed = true
+      i = j + 2
+    } else {
+      i = j + 1
+      // A single ':' must be followed by a group.
+      if (i === n) return false
+    }
+  }
+  return compressed ? groups < 8 : groups === 8
 }
 
 /** The address when it is a valid IP, else undefined: for optional address fields. */

@@ -1,4 +1,5 @@
 import { test } from 'node:test'
+import net from 'node:net'
 import assert from 'node:assert/strict'
 import { ipOrUndefined, isIp, toInt, toIntHex } from '../src/values.ts'
 
@@ -93,4 +94,23 @@ test('ecsMac writes hardware addresses in the ECS form, and refuses what is none
   assert.equal(ecsMac('00:1a:2b:3c:4d:5e'), '00-1A-2B-3C-4D-5E')
   assert.equal(ecsMac('0:1a:2:3c:4d:5e'), '00-1A-02-3C-4D-5E')
   for (const text of ['', '00:1a:2b:3c:4d:5g', '001:1a', '00::1a', 'a'.repeat(500)]) assert.equal(ecsMac(text), undefined, text)
+})
+
+test('isIp agrees with the runtime address check on 100,000 random strings of address characters', () => {
+  let seed = 11
+  const random = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+    return (seed >>> 8) % n
+  }
+  // Shapes near the edge: colons in runs, IPv4 tails in every place, groups of 1 to 5 digits.
+  const pieces = ['::', ':', '0', '1', 'f', 'ff', 'abcd', 'ABCD', '12345', 'fffff', '1.2.3.4', '255.255.255.255', '256.1.1.1', '01.2.3.4', '.', '1.2.3', 'g']
+  let valid = 0
+  for (let k = 0; k < 100_000; k++) {
+    let s = ''
+    for (let m = 1 + random(12); m > 0; m--) s += pieces[random(pieces.length)]!
+    const expected = net.isIP(s) !== 0
+    assert.equal(isIp(s), expected, s)
+    if (expected) valid++
+  }
+  assert.ok(valid > 1000, `enough valid addresses among them (${valid})`)
 })
