@@ -1,3 +1,4 @@
+import { isIp } from '@beer/parser-sdk'
 import type { Fields } from './record.ts'
 import type { TimeReader } from './time.ts'
 
@@ -52,77 +53,11 @@ export function int(ctx: Ctx, i: number, name: string): number | undefined {
   return n === -1 ? undefined : n
 }
 
-// Addresses are checked on the characters rather than with the SDK's `isIp`, which reads the same
-// but costs several times more: a TRAFFIC line has four of them.
-
-/** Dotted-quad IPv4. */
-function isIpv4(s: string): boolean {
-  const n = s.length
-  if (n < 7 || n > 15) return false
-  let dots = 0
-  let digits = 0
-  let value = 0
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i)
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return false
-      digits = 0
-      value = 0
-    } else {
-      const d = c - 48
-      if (d < 0 || d > 9 || (digits === 1 && value === 0)) return false
-      value = value * 10 + d
-      if (++digits > 3 || value > 255) return false
-    }
-  }
-  return dots === 3 && digits > 0
-}
-
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102)
-}
-
-/** IPv6 text form (RFC 4291 §2.2: eight groups, one '::', an IPv4 tail), checked on the characters. */
-function isIpv6(s: string): boolean {
-  const n = s.length
-  if (n < 2 || n > 45) return false
-  let groups = 0
-  let compressed = false
-  let i = 0
-  if (s.charCodeAt(0) === 58) {
-    if (s.charCodeAt(1) !== 58) return false
-    compressed = true
-    i = 2
-  }
-  while (i < n) {
-    let j = i
-    while (j < n && isHex(s.charCodeAt(j))) j++
-    if (j < n && s.charCodeAt(j) === 46) {
-      if (!isIpv4(s.slice(i))) return false
-      groups += 2
-      break
-    }
-    if (j === i || j - i > 4) return false
-    groups++
-    if (j === n) break
-    if (s.charCodeAt(j) !== 58) return false
-    if (s.charCodeAt(j + 1) === 58) {
-      if (compressed) return false
-      compressed = true
-      i = j + 2
-    } else {
-      i = j + 1
-      if (i === n) return false
-    }
-  }
-  return compressed ? groups < 8 : groups === 8
-}
-
 /** An address field; undefined when empty, left out and noted when not an IP address. */
 export function ip(ctx: Ctx, i: number, name: string): string | undefined {
   const v = ctx.f.str(i)
   if (v === undefined) return undefined
-  if (isIpv4(v) || isIpv6(v)) return v
+  if (isIp(v)) return v
   bad(ctx, name, v, 'an IP address')
   return undefined
 }
