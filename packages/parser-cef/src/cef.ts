@@ -1,4 +1,4 @@
-import { BeerError, addRelated, defineParser, toEvent } from '@beer/parser-sdk'
+import { BeerError, addRelated, defineParser, setField, toEvent } from '@beer/parser-sdk'
 import type { DefinedParser, LogEvent, ParserLogic, SyslogMessage } from '@beer/parser-sdk'
 import { canonicalIp, isIp as isAddress } from '@beer/parser-sdk'
 import { KEYS, SLOT, SLOTS } from './keys.ts'
@@ -129,21 +129,6 @@ function hashField(hash: string): string | undefined {
 }
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype'])
-
-
-// ECS paths split once: the SDK's setField cuts the path on every call, and a CEF line fills
-// dozens of fields. Every path is a constant of this package (keys.ts), never taken from input.
-const PATHS = new Map<string, string[]>()
-
-function setField(event: LogEvent, path: string, value: unknown): void {
-  if (value === undefined || value === null || value === '') return
-  let keys = PATHS.get(path)
-  if (keys === undefined) {
-    keys = path.split('.')
-    PATHS.set(path, keys)
-  }
-  setPath(event, keys, value)
-}
 
 /** Sets a field by its path already split: for the dictionary's ECS fields, split once in keys.ts. */
 function setPath(event: LogEvent, keys: readonly string[], value: unknown): void {

@@ -1,4 +1,4 @@
-import { addRelated, ecsMac, isIp } from '@beer/parser-sdk'
+import { addRelated, ecsMac, isIp, setField } from '@beer/parser-sdk'
 import type { LogEvent, SyslogMessage } from '@beer/parser-sdk'
 
 /** One message being read: the event so far, what could not be read, and the header's time. */
@@ -9,30 +9,9 @@ export interface Out {
   time: number
 }
 
-// Field paths are this parser's own constants, never taken from input: they are split once and
-// walked without the checks `setField` makes for paths built from input.
-const PATHS = new Map<string, string[]>()
-
-/** Sets a dotted field, skipping undefined, null, '' and NaN as `setField` does. */
+/** Sets a dotted field on the event being built, skipping undefined, null, '' and NaN (`setField`). */
 export function set(out: Out, path: string, value: unknown): void {
-  if (value === undefined || value === null || value === '' || (typeof value === 'number' && value !== value)) return
-  let keys = PATHS.get(path)
-  if (keys === undefined) {
-    keys = path.split('.')
-    PATHS.set(path, keys)
-  }
-  let node = out.ev as Record<string, unknown>
-  const last = keys.length - 1
-  for (let i = 0; i < last; i++) {
-    const key = keys[i]!
-    let next = node[key]
-    if (next === undefined || next === null || typeof next !== 'object' || Array.isArray(next)) {
-      next = {}
-      node[key] = next
-    }
-    node = next as Record<string, unknown>
-  }
-  node[keys[last]!] = value
+  setField(out.ev, path, value)
 }
 
 export function problem(out: Out, text: string): void {

@@ -1,4 +1,4 @@
-import { addRelated } from '@beer/parser-sdk'
+import { addRelated, setField } from '@beer/parser-sdk'
 import type { LogEvent } from '@beer/parser-sdk'
 import { canonicalIp, isIp as isAddress } from '@beer/parser-sdk'
 
@@ -62,29 +62,9 @@ export function action(out: Out, name: Action, outcome?: 'success' | 'failure' |
   else delete ev.outcome
 }
 
-// Field paths split once: the SDK's setField cuts the path on every call, and a query log sets
-// some twenty fields. Every path here is a constant of this package, never taken from input.
-const PATHS = new Map<string, string[]>()
-
+/** Sets a dotted field on the event being built, skipping undefined, null and '' (`setField`). */
 export function set(out: Out, path: string, value: unknown): void {
-  if (value === undefined || value === null || value === '') return
-  let keys = PATHS.get(path)
-  if (keys === undefined) {
-    keys = path.split('.')
-    PATHS.set(path, keys)
-  }
-  let node = out.event as Obj
-  const last = keys.length - 1
-  for (let i = 0; i < last; i++) {
-    const key = keys[i]!
-    let next = node[key]
-    if (next === undefined || next === null || typeof next !== 'object' || Array.isArray(next)) {
-      next = {}
-      node[key] = next
-    }
-    node = next as Obj
-  }
-  node[keys[last]!] = value
+  setField(out.event as LogEvent, path, value)
 }
 
 /** An address field (client.ip, server.ip…) when the text is an address; noted as a problem when it is not. */

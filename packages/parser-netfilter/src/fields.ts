@@ -6,32 +6,6 @@ export interface Out {
   problems: string[] | null
 }
 
-// Field paths are this parser's own constants, never taken from input: they are split once and
-// walked without the checks `setField` makes for paths built from input.
-const PATHS = new Map<string, string[]>()
-
-/** Sets a dotted field, skipping undefined, null, '' and NaN as `setField` does. */
-export function set(out: Out, path: string, value: unknown): void {
-  if (value === undefined || value === null || value === '' || (typeof value === 'number' && value !== value)) return
-  let keys = PATHS.get(path)
-  if (keys === undefined) {
-    keys = path.split('.')
-    PATHS.set(path, keys)
-  }
-  let node = out.ev as Record<string, unknown>
-  const last = keys.length - 1
-  for (let i = 0; i < last; i++) {
-    const key = keys[i]!
-    let next = node[key]
-    if (next === undefined || next === null || typeof next !== 'object' || Array.isArray(next)) {
-      next = {}
-      node[key] = next
-    }
-    node = next as Record<string, unknown>
-  }
-  node[keys[last]!] = value
-}
-
 export function problem(out: Out, text: string): void {
   ;(out.problems ??= []).push(text)
 }

@@ -9,29 +9,38 @@ import type { LogEvent } from '@beer/core'
  */
 export function setField(event: LogEvent, path: string, value: unknown): LogEvent {
   if (value === undefined || value === null || value === '' || (typeof value === 'number' && Number.isNaN(value))) return event
+  const keys = keysOf(path)
   // Refused before anything is created, so that a refused field leaves no empty object behind.
-  if (
-    (path.includes('__proto__') || path.includes('constructor') || path.includes('prototype')) &&
-    path.split('.').some(isForbiddenKey)
-  ) {
-    return event
-  }
+  if (keys === null) return event
   let node = event as Record<string, unknown>
-  let start = 0
-  for (;;) {
-    const dot = path.indexOf('.', start)
-    if (dot === -1) break
-    const key = path.slice(start, dot)
+  const last = keys.length - 1
+  for (let i = 0; i < last; i++) {
+    const key = keys[i]!
     let next = node[key]
     if (next === null || typeof next !== 'object' || Array.isArray(next)) {
       next = {}
       node[key] = next
     }
     node = next as Record<string, unknown>
-    start = dot + 1
   }
-  node[path.slice(start)] = value
+  node[keys[last]!] = value
   return event
+}
+
+// A parser sets the same few dozen paths line after line: each is split (and checked) once, and
+// its keys reused, which also lets the runtime find them at once as property names. Paths built
+// from input (key=value names) could be endless: past the table's size they are split each time.
+const MAX_CACHED_PATHS = 4096
+const splitPaths = new Map<string, readonly string[] | null>()
+
+/** The keys of a dotted path; null when one of them is forbidden. */
+function keysOf(path: string): readonly string[] | null {
+  let keys = splitPaths.get(path)
+  if (keys !== undefined) return keys
+  const split = path.split('.')
+  keys = split.some(isForbiddenKey) ? null : split
+  if (splitPaths.size < MAX_CACHED_PATHS) splitPaths.set(path, keys)
+  return keys
 }
 
 /** Reads a dotted field. */
