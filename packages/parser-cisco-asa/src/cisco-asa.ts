@@ -1,6 +1,6 @@
 import { BeerError, isTimezone, defineParser, toEvent } from '@beer/parser-sdk'
 import { isAddress } from './cursor.ts'
-import type { DefinedParser, LogEvent, ParserLogic, SyslogMessage } from '@beer/parser-sdk'
+import type { ClaimingParserLogic, DefinedParser, LogEvent, SyslogMessage } from '@beer/parser-sdk'
 import { readMessage } from './messages.ts'
 import { Out } from './out.ts'
 import type { Obj } from './out.ts'
@@ -119,23 +119,9 @@ function locate(msg: SyslogMessage): Located | undefined {
   return undefined
 }
 
-// The parse stage asks isMine, then parse, of the same message: where its tag is is found once.
-// (Keyed on the message object and its frame: a message changed in between is looked at again.)
-let lastMsg: SyslogMessage | undefined
-let lastRaw = ''
-let lastLocated: Located | undefined
-
-function located(msg: SyslogMessage): Located | undefined {
-  if (msg === lastMsg && msg.raw === lastRaw) return lastLocated
-  lastLocated = locate(msg)
-  lastMsg = msg
-  lastRaw = msg.raw
-  return lastLocated
-}
-
 /** The claim test itself, without the wrapper that turns a throw into a refusal (tests call it). */
 export function isMine(msg: SyslogMessage): boolean {
-  return located(msg) !== undefined
+  return locate(msg) !== undefined
 }
 
 /**
@@ -164,8 +150,8 @@ function nonEmpty(o: Obj): boolean {
   return false
 }
 
-function read(msg: SyslogMessage, timezone: string | undefined): LogEvent | LogEvent[] {
-  const loc = located(msg)
+/** `loc` is where the claim found the tag, undefined when it refused the message. */
+function read(msg: SyslogMessage, loc: Located | undefined, timezone: string | undefined): LogEvent | LogEvent[] {
   if (loc === undefined) return failed(msg, 'no %ASA or %FTD message tag')
   const { tag, body } = loc
   // The header's host is the firewall (observer.*); its tag is the message id, not a process.
@@ -268,13 +254,14 @@ function failed(msg: SyslogMessage, reason: string): LogEvent {
 const parser: DefinedParser<CiscoAsaOptions> = defineParser<CiscoAsaOptions>({
   name: 'cisco-asa',
   url: import.meta.url,
-  build(o): ParserLogic {
+  build(o): ClaimingParserLogic<Located> {
     const { timezone } = optionsOf(o)
     return {
-      isMine,
-      parse(msg) {
+      // Where the tag is, found once for isMine and parse.
+      claim: locate,
+      parse(msg, loc) {
         try {
-          return read(msg, timezone)
+          return read(msg, loc, timezone)
         } catch (err) {
           // Only a bug gets here; the line still becomes an event, marked partial.
           return failed(msg, `cisco-asa parser failed: ${err instanceof Error ? err.message : String(err)}`)

@@ -1,5 +1,5 @@
 import { BeerError, addRelated, defineParser, isIp, toEvent } from '@beer/parser-sdk'
-import type { DefinedParser, LogEvent, ParserLogic, SyslogMessage } from '@beer/parser-sdk'
+import type { ClaimingParserLogic, DefinedParser, LogEvent, SyslogMessage } from '@beer/parser-sdk'
 import { readV4, v4Verb } from './v4.ts'
 import { readV6, v6Shape } from './v6.ts'
 import { finish, set } from './fields.ts'
@@ -142,23 +142,12 @@ function parse(msg: SyslogMessage, r: Route | undefined, original: boolean): Log
 const parser: DefinedParser<DhcpdOptions> = defineParser<DhcpdOptions>({
   name: 'dhcpd',
   url: import.meta.url,
-  build(o): ParserLogic {
+  build(o): ClaimingParserLogic<Route> {
     const { original } = options(o)
-    // The dispatcher asks isMine, then parse, of the same message: the route found for the one is
-    // kept for the other (the same output either way; nothing else is kept between messages).
-    let lastMsg: SyslogMessage | undefined
-    let lastRoute: Route | undefined
+    // The route the claim finds (which grammar the line follows) is the one parse reads it by.
     return {
-      isMine(msg) {
-        lastMsg = msg
-        lastRoute = route(msg)
-        return lastRoute !== undefined
-      },
-      parse(msg) {
-        const r = msg === lastMsg ? lastRoute : undefined
-        lastMsg = undefined
-        return parse(msg, r, original)
-      },
+      claim: route,
+      parse: (msg, r) => parse(msg, r, original),
     }
   },
 })

@@ -1,5 +1,5 @@
 import { BeerError, defineParser } from '@beer/parser-sdk'
-import type { DefinedParser, LogEvent, ParserLogic, SyslogMessage } from '@beer/parser-sdk'
+import type { ClaimingParserLogic, DefinedParser, LogEvent, SyslogMessage } from '@beer/parser-sdk'
 import { baseEvent, count, finish, set } from './common.ts'
 import type { Origin, Out } from './common.ts'
 import { inferType, pamLine, readPam, readPamMaxRetries, readPamRepeated } from './pam.ts'
@@ -219,23 +219,12 @@ function parse(msg: SyslogMessage, original: boolean, known: Route | undefined):
 const parser: DefinedParser<LinuxAuthOptions> = defineParser<LinuxAuthOptions>({
   name: 'linux-auth',
   url: import.meta.url,
-  build(o): ParserLogic {
+  build(o): ClaimingParserLogic<Route> {
     const { original } = options(o)
-    // The dispatcher asks isMine, then parse, of the same message: the route found for the one is
-    // kept for the other (the same output either way; nothing else is kept between messages).
-    let lastMsg: SyslogMessage | undefined
-    let lastRoute: Route | undefined
+    // The route the claim finds (which grammar the line follows) is the one parse reads it by.
     return {
-      isMine(msg) {
-        lastMsg = msg
-        lastRoute = route(msg)
-        return lastRoute !== undefined
-      },
-      parse(msg) {
-        const r = msg === lastMsg ? lastRoute : undefined
-        lastMsg = undefined
-        return parse(msg, original, r)
-      },
+      claim: route,
+      parse: (msg, r) => parse(msg, original, r),
     }
   },
 })

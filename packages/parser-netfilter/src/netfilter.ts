@@ -1,5 +1,5 @@
 import { BeerError, defineParser, toEvent } from '@beer/parser-sdk'
-import type { DefinedParser, LogEvent, ParserLogic, SyslogMessage } from '@beer/parser-sdk'
+import type { ClaimingParserLogic, DefinedParser, LogEvent, SyslogMessage } from '@beer/parser-sdk'
 import { finish } from './fields.ts'
 import type { Out } from './fields.ts'
 import { readPacket } from './packet.ts'
@@ -215,23 +215,12 @@ const parser: DefinedParser<NetfilterOptions> = defineParser<NetfilterOptions>({
   name: 'netfilter',
   url: import.meta.url,
   prefilter: { messageIncludes: ['IN='] },
-  build(o): ParserLogic {
+  build(o): ClaimingParserLogic<Route> {
     const { original, actions } = options(o)
-    // The dispatcher asks isMine, then parse, of the same message: the route found for the one is
-    // kept for the other (the same output either way; nothing else is kept between messages).
-    let lastMsg: SyslogMessage | undefined
-    let lastRoute: Route | undefined
+    // The route the claim finds (where the packet fields start) is the one parse reads it by.
     return {
-      isMine(msg) {
-        lastMsg = msg
-        lastRoute = route(msg)
-        return lastRoute !== undefined
-      },
-      parse(msg) {
-        const r = msg === lastMsg ? lastRoute : route(msg)
-        lastMsg = undefined
-        return r === undefined ? null : parse(msg, r, original, actions)
-      },
+      claim: route,
+      parse: (msg, r) => (r === undefined ? null : parse(msg, r, original, actions)),
     }
   },
 })

@@ -26,6 +26,19 @@ export interface ParserLogic {
   parse(msg: SyslogMessage): LogEvent | LogEvent[] | null | undefined
 }
 
+/**
+ * What a parser author writes when the claim test finds what `parse` needs anyway (where the
+ * record starts, which grammar a line follows): `claim` returns it, anything but undefined claiming
+ * the message, and `parse` gets it, so the work is done once per message. The parse stage asks
+ * isMine, then parse, of the same message; a `parse` called alone (a test) gets `claim(msg)`.
+ */
+export interface ClaimingParserLogic<C> {
+  /** Cheap, pure, synchronous; never throws. undefined refuses the message. */
+  claim(msg: SyslogMessage): C | undefined
+  /** Deterministic (no clock: use `msg.receivedAt`); `claim` is what claim(msg) found, undefined when it refused. */
+  parse(msg: SyslogMessage, claim: C | undefined): LogEvent | LogEvent[] | null | undefined
+}
+
 export interface ParserDefinition<O> {
   /** The module name in status and commands, and the default factory name (`paloalto`). */
   name: string
@@ -34,6 +47,11 @@ export interface ParserDefinition<O> {
   prefilter?: Prefilter
   /** Builds the logic from the user's options (defaults applied by the author). */
   build(options: O, context: ModuleContext | undefined): ParserLogic
+}
+
+/** A definition whose logic claims with `claim` and hands what it found to `parse`. */
+export interface ClaimingParserDefinition<O, C> extends Omit<ParserDefinition<O>, 'build'> {
+  build(options: O, context: ModuleContext | undefined): ClaimingParserLogic<C>
 }
 
 export interface DefinedParser<O> {
@@ -52,12 +70,15 @@ export interface DefinedParser<O> {
  * export const create = parser.create
  * ```
  */
-export function defineParser<O = Record<string, never>>(def: ParserDefinition<O>): DefinedParser<O> {
+export function defineParser<O = Record<string, never>>(def: ParserDefinition<O>): DefinedParser<O>
+export function defineParser<O = Record<string, never>, C = unknown>(def: ClaimingParserDefinition<O, C>): DefinedParser<O>
+export function defineParser<O, C>(def: ParserDefinition<O> | ClaimingParserDefinition<O, C>): DefinedParser<O> {
   return {
     factory: (options) => describeModule('parser', def.name, def.url, (options ?? {}) as O),
     create: (options, context) => {
-      const logic = def.build(options ?? ({} as O), context)
+      const logic: ParserLogic | ClaimingParserLogic<C> = def.build(options ?? ({} as O), context)
       const pass = prefilterOf(def.prefilter)
+      if ('claim' in logic) return claiming(logic, pass)
       return {
         isMine(msg) {
           try {
@@ -69,6 +90,38 @@ export function defineParser<O = Record<string, never>>(def: ParserDefinition<O>
         },
         parse: (msg) => logic.parse(msg),
       }
+    },
+  }
+}
+
+function claiming<C>(logic: ClaimingParserLogic<C>, pass: (msg: SyslogMessage) => boolean): Parser<SyslogMessage> {
+  // The claim found by isMine, for the parse of the same message that follows it (the frame is
+  // compared too: a message object changed in between is looked at again). Held one message.
+  let lastMsg: SyslogMessage | undefined
+  let lastRaw = ''
+  let lastClaim: C | undefined
+  const claim = (msg: SyslogMessage): C | undefined => {
+    try {
+      return pass(msg) ? logic.claim(msg) : undefined
+    } catch {
+      // The claim test must never throw; a bug here is a refusal, not a crash.
+      return undefined
+    }
+  }
+  return {
+    isMine(msg) {
+      lastMsg = undefined
+      lastClaim = claim(msg)
+      if (lastClaim === undefined) return false
+      lastMsg = msg
+      lastRaw = msg.raw
+      return true
+    },
+    parse(msg) {
+      const found = msg === lastMsg && msg.raw === lastRaw ? lastClaim : claim(msg)
+      lastMsg = undefined
+      lastClaim = undefined
+      return logic.parse(msg, found)
     },
   }
 }

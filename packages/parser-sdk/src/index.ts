@@ -1,5 +1,5 @@
 export { defineParser } from './define.ts'
-export type { DefinedParser, ParserDefinition, ParserLogic, Prefilter } from './define.ts'
+export type { ClaimingParserDefinition, ClaimingParserLogic, DefinedParser, ParserDefinition, ParserLogic, Prefilter } from './define.ts'
 export { splitCsv } from './csv.ts'
 export { parseKv } from './kv.ts'
 export type { KvOptions } from './kv.ts'

@@ -1,5 +1,5 @@
 import { BeerError, isTimezone, defineParser, toEvent } from '@beer/parser-sdk'
-import type { DefinedParser, LogEvent, ParserLogic, SyslogMessage } from '@beer/parser-sdk'
+import type { ClaimingParserLogic, DefinedParser, LogEvent, SyslogMessage } from '@beer/parser-sdk'
 import { looksLikeJsonEvent, readJson, readSnare, snareStart } from './record.ts'
 import type { WinRecord } from './record.ts'
 import { toEcs } from './security.ts'
@@ -45,16 +45,8 @@ const NOT_MINE = -1
 const JSON_EVENT = -2
 const SNARE_IN_MESSAGE = /MSWinEventLog/
 
-// The parse stage asks isMine, then parse, of the same message: the answer for the last message
-// asked about is kept, so that the record is looked for once. (Keyed on the message object and its
-// frame: a message changed in between is looked at again.)
-let lastMsg: SyslogMessage | undefined
-let lastRaw = ''
-let lastStart = NOT_MINE
-
 /** Where the message's Snare record starts (after `MSWinEventLog`), JSON_EVENT, or NOT_MINE. */
 function recordStart(msg: SyslogMessage): number {
-  if (msg === lastMsg && msg.raw === lastRaw) return lastStart
   let start: number
   if (msg.appname.startsWith('MSWinEventLog')) {
     start = snareStart(msg.raw)
@@ -64,9 +56,6 @@ function recordStart(msg: SyslogMessage): number {
     if (c === 123 /* { */ || c === 32) start = looksLikeJsonEvent(text) ? JSON_EVENT : NOT_MINE
     else start = SNARE_IN_MESSAGE.test(text) ? snareStart(msg.raw) : NOT_MINE
   }
-  lastMsg = msg
-  lastRaw = msg.raw
-  lastStart = start
   return start
 }
 
@@ -102,9 +91,10 @@ function brokenJson(msg: SyslogMessage): WinRecord {
   }
 }
 
-function read(msg: SyslogMessage, timezone: string): LogEvent {
+/** `claimed` is where the claim found the record (recordStart), undefined when it refused the message. */
+function read(msg: SyslogMessage, claimed: number | undefined, timezone: string): LogEvent {
   let rec: WinRecord
-  let start = recordStart(msg)
+  let start = claimed ?? NOT_MINE
   // A message isMine refuses, parsed all the same, is read as it always was.
   if (start === NOT_MINE) start = msg.appname.startsWith('MSWinEventLog') || !looksLikeJsonEvent(msg.message) ? snareStart(msg.raw) : JSON_EVENT
   if (start >= 0) rec = readSnare(msg, start, timezone)
@@ -129,13 +119,17 @@ function failed(msg: SyslogMessage, reason: string): LogEvent {
 const parser: DefinedParser<WindowsOptions> = defineParser<WindowsOptions>({
   name: 'windows',
   url: import.meta.url,
-  build(o): ParserLogic {
+  build(o): ClaimingParserLogic<number> {
     const { timezone } = optionsOf(o)
     return {
-      isMine,
-      parse(msg) {
+      // Where the record starts, found once for isMine and parse.
+      claim(msg) {
+        const start = recordStart(msg)
+        return start === NOT_MINE ? undefined : start
+      },
+      parse(msg, start) {
         try {
-          return read(msg, timezone)
+          return read(msg, start, timezone)
         } catch (err) {
           // Only a bug gets here; the line still becomes an event, marked partial.
           return failed(msg, `windows parser failed: ${err instanceof Error ? err.message : String(err)}`)
