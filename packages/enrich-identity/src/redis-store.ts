@@ -221,6 +221,8 @@ export class RedisStore {
   /** Writes what is queued, while Redis answers, for at most `ms`. */
   async flush(ms: number): Promise<void> {
     const deadline = Date.now() + ms
+    // Pipelines already sent are waited for too: flushed means Redis has answered them.
+    if (this.#flushing !== null) await this.#flushing
     while (this.#pending.size > 0 && this.#ready && Date.now() < deadline) {
       const before = this.#pending.size
       await this.#flush()

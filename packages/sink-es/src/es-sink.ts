@@ -63,6 +63,8 @@ interface Sending {
   controller: AbortController
   /** Items not yet settled, when the sink abandons the send at close. */
   left: number[][]
+  /** Since when (ms) the cluster has refused this batch's documents as overloaded, round after round; 0 when it has not. */
+  overloadedSince: number
 }
 
 const FILTER_PATH = 'errors,items.*.status,items.*.error.type,items.*.error.reason'
@@ -483,7 +485,7 @@ export class EsSink implements Sink {
   }
 
   #startSend(batch: Batch): void {
-    const s: Sending = { batch, controller: new AbortController(), left: [] }
+    const s: Sending = { batch, controller: new AbortController(), left: [], overloadedSince: 0 }
     this.#inFlight.add(s)
     this.#inFlightEvents += batch.count
     void this.#send(s)
@@ -515,7 +517,9 @@ export class EsSink implements Sink {
     const all = Array.from({ length: batch.count }, (_, i) => i)
     // Work to do, last first: a 413 splits a request into halves, a partial refusal leaves the retries.
     const work: number[][] = [all]
-    const attempts = new Uint32Array(batch.count)
+    // Attempts per document, counted apart: overload refusals against maxRejections, server errors against maxAttempts.
+    const rejections = new Uint32Array(batch.count)
+    const serverErrors = new Uint32Array(batch.count)
     let requestFailures = 0
     let itemRounds = 0
     while (work.length > 0) {
@@ -565,6 +569,7 @@ export class EsSink implements Sink {
       this.#markUp()
       work.pop()
       if (!res.errors) {
+        s.overloadedSince = 0
         this.#indexed += items.length
         continue
       }
@@ -588,10 +593,11 @@ export class EsSink implements Sink {
         else if (retryable(status, r.error?.type)) {
           const i = items[k]!
           firstRetry ??= r
-          const limit = overloaded(status, r.error?.type) ? this.#o.maxRejections : this.#o.maxAttempts
-          if (++attempts[i]! >= limit) {
+          const busy = overloaded(status, r.error?.type)
+          const tries = busy ? ++rejections[i]! : ++serverErrors[i]!
+          if (tries >= (busy ? this.#o.maxRejections : this.#o.maxAttempts)) {
             letters.push(
-              this.#letter(batch, i, 'BEER_ERR_SINK_ES_RETRIES', status, r.error?.type ?? `http_${status}`, `gave up after ${attempts[i]} attempts: ${r.error?.reason ?? `status ${status}`}`, indices[k]!, ids[k]!),
+              this.#letter(batch, i, 'BEER_ERR_SINK_ES_RETRIES', status, r.error?.type ?? `http_${status}`, `gave up after ${tries} ${busy ? 'overload refusals' : 'server errors'}: ${r.error?.reason ?? `status ${status}`}`, indices[k]!, ids[k]!),
             )
           } else again.push(i)
         } else {
@@ -599,6 +605,8 @@ export class EsSink implements Sink {
         }
       }
       this.#deadLetter(letters)
+      if (again.length > 0 && firstRetry !== undefined && overloaded(firstRetry.status, firstRetry.error?.type)) s.overloadedSince ||= Date.now()
+      else s.overloadedSince = 0
       if (again.length > 0) {
         this.#retried += again.length
         this.#count('BEER_ERR_SINK_ES_REJECTED', again.length)
@@ -607,7 +615,7 @@ export class EsSink implements Sink {
           this.#logOnce(
             'overloaded',
             'warn',
-            `${this.#name}: Elasticsearch keeps refusing documents as overloaded (${firstRetry.status} ${firstRetry.error?.type ?? ''}); retrying them${Number.isFinite(this.#o.maxRejections) ? ` up to ${this.#o.maxRejections} times` : ' until it takes them'}, and the inputs slow down meanwhile`,
+            `${this.#name}: Elasticsearch keeps refusing documents as overloaded (${firstRetry.status} ${firstRetry.error?.type ?? ''}); retrying each up to ${this.#o.maxRejections} times (retry.maxRejections), and the inputs slow down meanwhile`,
             { code: 'BEER_ERR_SINK_ES_REJECTED' },
           )
         }
@@ -892,8 +900,9 @@ export class EsSink implements Sink {
         await this.#waitProgress(1000)
         continue
       }
-      if (this.#state !== 'up') {
-        // Batches being sent stay with their sender, which keeps retrying; close() saves them.
+      if (this.#state !== 'up' || this.#overloadLasts()) {
+        // Unreachable or overloaded: batches being sent stay with their sender, which keeps
+        // retrying (close() saves them); the rest waits in the disk buffer.
         if (this.#disk) {
           this.#spillQueue()
           await this.#diskChain
@@ -902,6 +911,17 @@ export class EsSink implements Sink {
       }
       await this.#waitProgress(1000)
     }
+  }
+
+  /**
+   * Whether a batch has been refused as overloaded for longer than two backoffs at their longest:
+   * an overload that lasts, which flush() no more waits out than an outage (a short burst of 429s
+   * it does wait for).
+   */
+  #overloadLasts(): boolean {
+    const now = Date.now()
+    for (const s of this.#inFlight) if (s.overloadedSince !== 0 && now - s.overloadedSince > 2 * this.#o.maxDelay) return true
+    return false
   }
 
   #memoryEmpty(): boolean {

@@ -70,10 +70,11 @@ export interface EsSinkOptions {
     maxAttempts?: number
     /**
      * Attempts of one document refused because the cluster is overloaded (429,
-     * `es_rejected_execution_exception`) before it goes to the dead letters. Default: no limit.
-     * Such a refusal says Elasticsearch is busy, not that the document is wrong: the sink keeps
-     * retrying at `maxDelay` and the inputs slow down (the disk buffer takes them meanwhile) rather
-     * than losing documents to an overload that outlasts a few minutes.
+     * `es_rejected_execution_exception`) before it goes to the dead letters. Default 120, about an
+     * hour of retries at `maxDelay`: such a refusal says Elasticsearch is busy, not that the
+     * document is wrong, so an overload is waited out (the disk buffer takes the inputs meanwhile);
+     * a document the cluster can never take (too big for its indexing pressure limit) still ends
+     * in the dead letters instead of holding a request slot for good.
      */
     maxRejections?: number
   }
@@ -274,7 +275,7 @@ export function resolveOptions(options: EsSinkOptions | undefined): ResolvedOpti
     initialDelay,
     maxDelay: int('retry.maxDelay', r.maxDelay, 30_000, initialDelay),
     maxAttempts: int('retry.maxAttempts', r.maxAttempts, 12, 1),
-    maxRejections: r.maxRejections === undefined ? Infinity : int('retry.maxRejections', r.maxRejections, 0, 1),
+    maxRejections: int('retry.maxRejections', r.maxRejections, 120, 1),
     maxDocumentBytes: int('maxDocumentBytes', o.maxDocumentBytes, 10 * MiB, 16, MAX_DOCUMENT_BYTES),
     maxQueuedBytes: int('maxQueuedBytes', o.maxQueuedBytes, 16 * MiB, 0),
     buffer,

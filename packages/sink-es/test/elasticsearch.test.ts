@@ -234,19 +234,43 @@ describe('elasticsearch sink against Elasticsearch', { skip: es.skip ?? (es.miss
       const ctx = context()
       const s = await sink(base(name, { node: proxy.url, retry: { initialDelay: 5, maxDelay: 20, maxAttempts: 3 } }), ctx)
       await s.write([trafficEvent(1), trafficEvent(2)])
-      const flushed = s.flush()
+      // flush() does not wait out an overload, as it does not wait out an outage: the batch stays
+      // with its sender, which keeps retrying.
+      await s.flush()
       // Far more rounds than maxAttempts: an overloaded cluster is waited for, not given up on.
       await until('ten rounds of refusals', () => proxy.rejectedItems >= 20)
       let st = status(s)
       assert.equal(st.deadLettered, 0)
       assert.equal(st.indexed, 0)
-      assert.ok(ctx.logged.some((l) => l.level === 'warn' && /keeps refusing documents as overloaded .*until it takes them/.test(l.message)), 'an operator is told')
+      assert.ok(ctx.logged.some((l) => l.level === 'warn' && /keeps refusing documents as overloaded .*up to 120 times/.test(l.message)), 'an operator is told')
       // The overload ends: everything goes in, once.
       proxy.rejectFraction = 0
-      await flushed
+      await until('both indexed', () => status(s).indexed === 2)
+      await s.flush()
       st = status(s)
       assert.deepEqual([st.indexed, st.deadLettered, st.duplicates], [2, 0, 0])
       assert.equal(await count(c, `${name}-*`), 2)
+      await s.close()
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('counts overload refusals and server errors of a document apart, each against its own limit', async () => {
+    const name = unique()
+    const proxy = await FaultProxy.start(url)
+    try {
+      proxy.rejectFraction = 1
+      // 429, 503, 429, 503, 429: three of each kind would be needed before either limit of 3 is reached.
+      proxy.refusal = (n) => (n % 2 === 1 ? { status: 429, type: 'es_rejected_execution_exception' } : { status: 503, type: 'unavailable_shards_exception' })
+      const opts = base(name, { node: proxy.url, retry: { initialDelay: 5, maxDelay: 20, maxAttempts: 3, maxRejections: 3 } })
+      const s = await sink(opts)
+      await s.write([trafficEvent(1)])
+      await until('dead-lettered', () => status(s).deadLettered === 1)
+      assert.equal(proxy.bulkRequests, 5, 'refused five times: three overloads and two server errors')
+      const [dl] = await readDeadLetters(opts.deadLetter!)
+      assert.deepEqual([dl!.error.status, dl!.error.type], [429, 'es_rejected_execution_exception'])
+      assert.match(dl!.error.reason, /gave up after 3 overload refusals/)
       await s.close()
     } finally {
       await proxy.close()
@@ -273,7 +297,7 @@ describe('elasticsearch sink against Elasticsearch', { skip: es.skip ?? (es.miss
           ['BEER_ERR_SINK_ES_RETRIES', 429, 'es_rejected_execution_exception'],
         ],
       )
-      assert.match(dls[0]!.error.reason, /gave up after 3 attempts/)
+      assert.match(dls[0]!.error.reason, /gave up after 3 overload refusals/)
       await s.close()
     } finally {
       await proxy.close()
