@@ -95,10 +95,11 @@ export function defineParser<O, C>(def: ParserDefinition<O> | ClaimingParserDefi
 }
 
 function claiming<C>(logic: ClaimingParserLogic<C>, pass: (msg: SyslogMessage) => boolean): Parser<SyslogMessage> {
-  // The claim found by isMine, for the parse of the same message that follows it (the frame is
-  // compared too: a message object changed in between is looked at again). Held one message.
+  // The claim found by isMine, for the parse of the same message that follows it (its frame and
+  // text are compared too: a message object changed in between is looked at again). Held one message.
   let lastMsg: SyslogMessage | undefined
   let lastRaw = ''
+  let lastText = ''
   let lastClaim: C | undefined
   const claim = (msg: SyslogMessage): C | undefined => {
     try {
@@ -115,10 +116,11 @@ function claiming<C>(logic: ClaimingParserLogic<C>, pass: (msg: SyslogMessage) =
       if (lastClaim === undefined) return false
       lastMsg = msg
       lastRaw = msg.raw
+      lastText = msg.message
       return true
     },
     parse(msg) {
-      const found = msg === lastMsg && msg.raw === lastRaw ? lastClaim : claim(msg)
+      const found = msg === lastMsg && msg.raw === lastRaw && msg.message === lastText ? lastClaim : claim(msg)
       lastMsg = undefined
       lastClaim = undefined
       return logic.parse(msg, found)

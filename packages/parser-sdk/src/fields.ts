@@ -29,8 +29,10 @@ export function setField(event: LogEvent, path: string, value: unknown): LogEven
 
 // A parser sets the same few dozen paths line after line: each is split (and checked) once, and
 // its keys reused, which also lets the runtime find them at once as property names. Paths built
-// from input (key=value names) could be endless: past the table's size they are split each time.
+// from input (key=value names) could be endless and long: only short ones are kept, and the table
+// is emptied when full, so that junk seen early cannot keep the constant paths out for good.
 const MAX_CACHED_PATHS = 4096
+const MAX_CACHED_PATH_LENGTH = 128
 const splitPaths = new Map<string, readonly string[] | null>()
 
 /** The keys of a dotted path; null when one of them is forbidden. */
@@ -39,7 +41,10 @@ function keysOf(path: string): readonly string[] | null {
   if (keys !== undefined) return keys
   const split = path.split('.')
   keys = split.some(isForbiddenKey) ? null : split
-  if (splitPaths.size < MAX_CACHED_PATHS) splitPaths.set(path, keys)
+  if (path.length <= MAX_CACHED_PATH_LENGTH) {
+    if (splitPaths.size >= MAX_CACHED_PATHS) splitPaths.clear()
+    splitPaths.set(path, keys)
+  }
   return keys
 }
 

@@ -46,10 +46,15 @@ test('a claiming parser looks again at a message changed after isMine, and the p
   const changed = Object.assign(msg, { raw: msg.raw + ' ', message: 'later id=2' })
   assert.deepEqual(live.parse(changed), { message: '2' })
   assert.equal(calls.claim, 2)
+  // Its text alone changed: looked at again too.
+  assert.equal(live.isMine(msg), true)
+  msg.message = 'id=77'
+  assert.deepEqual(live.parse(msg), { message: '77' })
+  assert.equal(calls.claim, 4)
   const other = fixtureMessage('<14>Nov 27 10:00:00 fw sshd: id=3')
   assert.equal(live.isMine(other), false, 'refused by the prefilter')
   assert.deepEqual(live.parse(other), { message: 'refused' })
-  assert.equal(calls.claim, 2, 'the claim was never asked')
+  assert.equal(calls.claim, 4, 'the claim was never asked')
 })
 
 test('a claim that throws is a refusal, never a crash', () => {

@@ -151,7 +151,9 @@ export const UNREADABLE: unique symbol = Symbol('unreadable')
  * `partitionBy` needs one key per event to route it, not the event. The answer is what `fieldAt`
  * would read from the parsed event: a string, number, boolean or null, undefined when the path is
  * absent or leads through a value that is not an object, and `UNREADABLE` when the value is an
- * object or an array, a step is an array, or the text is not what JSON.stringify writes.
+ * object or an array, a step is an array, or the scan cannot read the text. Made for what
+ * JSON.stringify writes (the runtime's own batches): on other text (a key written twice, trailing
+ * garbage) the answer may differ from JSON.parse's.
  */
 export function valueInLine(line: string, path: readonly string[]): unknown {
   let i = skipSpace(line, 0)

@@ -211,7 +211,8 @@ function collect(r: LogEvent | LogEvent[] | null | undefined, out: LogEvent[]): 
 export function fieldAt(event: LogEvent, path: readonly string[]): unknown {
   let v: unknown = event
   for (let i = 0; i < path.length; i++) {
-    if (v === null || typeof v !== 'object') return undefined
+    // The event's own fields only: `constructor` or `__proto__` name no field of plain data.
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, path[i]!)) return undefined
     v = (v as Record<string, unknown>)[path[i]!]
   }
   return v

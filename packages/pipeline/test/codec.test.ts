@@ -39,13 +39,13 @@ function value(depth: number): unknown {
 
 function object(depth: number): Record<string, unknown> {
   const o: Record<string, unknown> = {}
-  const keys = ['user', 'name', 'host', 'source', 'event', 'id', 'user.name', 'na"me', 'related']
+  const keys = ['user', 'name', 'host', 'source', 'event', 'id', 'user.name', 'na"me', 'related', 'constructor', 'toString']
   for (let k = random(5); k >= 0; k--) o[keys[random(keys.length)]!] = value(depth)
   return o
 }
 
 test('reads the partition key from the NDJSON line as fieldAt reads it from the event, over 5000 made-up events', () => {
-  const paths = [['user', 'name'], ['host', 'name'], ['source', 'ip'], ['event', 'id'], ['user'], ['na"me'], ['user', 'name', 'first']]
+  const paths = [['user', 'name'], ['host', 'name'], ['source', 'ip'], ['event', 'id'], ['user'], ['na"me'], ['user', 'name', 'first'], ['user', 'constructor'], ['toString'], ['__proto__']]
   let scanned = 0
   for (let n = 0; n < 5000; n++) {
     const ev = object(0) as LogEvent
