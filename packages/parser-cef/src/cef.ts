@@ -1,4 +1,4 @@
-import { BeerError, addRelated, defineParser, setField, toEvent } from '@beer/parser-sdk'
+import { BeerError, addRelated, defineParser, markPartial, parseFailure, setField, toEvent } from '@beer/parser-sdk'
 import type { DefinedParser, LogEvent, ParserLogic, SyslogMessage } from '@beer/parser-sdk'
 import { canonicalIp, isIp as isAddress } from '@beer/parser-sdk'
 import { KEYS, SLOT, SLOTS } from './keys.ts'
@@ -158,11 +158,7 @@ class Reader {
       return this.read(msg)
     } catch (err) {
       // Only a bug gets here; the message still becomes an event, marked partial.
-      const event = toEvent(msg)
-      event.beer = { partial: true }
-      event.error = { message: `cef parser failed: ${err instanceof Error ? err.message : String(err)}` }
-      ;(event.event as Obj).original = msg.raw
-      return event
+      return parseFailure('cef', msg, err)
     }
   }
 
@@ -451,13 +447,7 @@ function severityOf(text: string): number | undefined {
 
 /** Marks the event partial, with what could not be read, and keeps the frame as received. */
 function finish(msg: SyslogMessage, event: LogEvent, problems: string[]): LogEvent {
-  if (msg.truncated) problems.push('the frame was cut at the maximum message size')
-  if (problems.length > 0) {
-    event.beer = { partial: true }
-    event.error = { message: problems.join('; ') }
-    ;(event.event as Obj).original = msg.raw
-  }
-  return event
+  return markPartial(event, msg, problems)
 }
 
 // No prefilter: the `CEF:` prefix may come after a syslog header, a device's own prefix, or be

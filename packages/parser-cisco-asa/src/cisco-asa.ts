@@ -1,4 +1,4 @@
-import { BeerError, isTimezone, defineParser, toEvent } from '@beer/parser-sdk'
+import { BeerError, isTimezone, defineParser, failedEvent, markPartial, parseFailure, toEvent } from '@beer/parser-sdk'
 import { isAddress } from './cursor.ts'
 import type { ClaimingParserLogic, DefinedParser, LogEvent, SyslogMessage } from '@beer/parser-sdk'
 import { readMessage } from './messages.ts'
@@ -152,7 +152,7 @@ function nonEmpty(o: Obj): boolean {
 
 /** `loc` is where the claim found the tag, undefined when it refused the message. */
 function read(msg: SyslogMessage, loc: Located | undefined, timezone: string | undefined): LogEvent | LogEvent[] {
-  if (loc === undefined) return failed(msg, 'no %ASA or %FTD message tag')
+  if (loc === undefined) return failedEvent(msg, 'no %ASA or %FTD message tag')
   const { tag, body } = loc
   // The header's host is the firewall (observer.*); its tag is the message id, not a process.
   // (A copy without them rather than `delete`, which slows every later write to the object.)
@@ -218,12 +218,7 @@ function read(msg: SyslogMessage, loc: Located | undefined, timezone: string | u
     ev.related = related
   }
 
-  if (msg.truncated) o.problems.push('the frame was cut at the maximum message size')
-  if (o.problems.length > 0) {
-    ev.beer = { partial: true }
-    ev.error = { message: o.problems.join('; ') }
-    event.original = msg.raw
-  }
+  markPartial(ev, msg, o.problems)
   if (!mapped && body === '') {
     ev.beer = { partial: true }
     ev.error = { message: `message ${tag.id} has no text after its tag` }
@@ -236,17 +231,6 @@ function read(msg: SyslogMessage, loc: Located | undefined, timezone: string | u
     return [ev, second]
   }
   return ev
-}
-
-function failed(msg: SyslogMessage, reason: string): LogEvent {
-  try {
-    const ev = toEvent(msg, { original: true })
-    ev.beer = { partial: true }
-    ev.error = { message: reason }
-    return ev
-  } catch {
-    return { event: { kind: 'event' }, beer: { partial: true }, error: { message: reason } }
-  }
 }
 
 // No prefilter: behind an RFC 3164 header the tag is the header's TAG (appname), elsewhere it is
@@ -264,7 +248,7 @@ const parser: DefinedParser<CiscoAsaOptions> = defineParser<CiscoAsaOptions>({
           return read(msg, loc, timezone)
         } catch (err) {
           // Only a bug gets here; the line still becomes an event, marked partial.
-          return failed(msg, `cisco-asa parser failed: ${err instanceof Error ? err.message : String(err)}`)
+          return parseFailure('cisco-asa', msg, err)
         }
       },
     }

@@ -1,4 +1,4 @@
-import { addRelated, ecsMac, isIp, setField } from '@beer/parser-sdk'
+import { addRelated, ecsMac, isIp, markPartial, setField } from '@beer/parser-sdk'
 import type { LogEvent, SyslogMessage } from '@beer/parser-sdk'
 
 /** One message being read: the event so far, what could not be read, and the header's time. */
@@ -78,12 +78,5 @@ export function count(text: string | undefined): number | undefined {
 
 /** Marks the event partial when something could not be read, as every beer parser does. */
 export function finish(out: Out, msg: SyslogMessage): LogEvent {
-  const ev = out.ev
-  if (msg.truncated) problem(out, 'the frame was cut at the maximum message size')
-  if (out.problems !== null) {
-    ev.beer = { partial: true }
-    ev.error = { message: out.problems.join('; ') }
-    ev.event!.original = msg.raw
-  }
-  return ev
+  return markPartial(out.ev, msg, out.problems)
 }

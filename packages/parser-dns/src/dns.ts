@@ -1,4 +1,4 @@
-import { BeerError, isTimezone, defineParser, toEvent } from '@beer/parser-sdk'
+import { BeerError, isTimezone, defineParser, markPartial, parseFailure, toEvent } from '@beer/parser-sdk'
 import type { DefinedParser, LogEvent, ParserLogic, SyslogMessage } from '@beer/parser-sdk'
 import { bindObserver, isBindText, readBind } from './bind.ts'
 import type { Obj, Out } from './common.ts'
@@ -61,11 +61,7 @@ class Reader {
       return this.read(msg)
     } catch (err) {
       // Only a bug gets here; the message still becomes an event, marked partial.
-      const event = toEvent(msg)
-      event.beer = { partial: true }
-      event.error = { message: `dns parser failed: ${err instanceof Error ? err.message : String(err)}` }
-      ;(event.event as Obj).original = msg.raw
-      return event
+      return parseFailure('dns', msg, err)
     }
   }
 
@@ -82,13 +78,7 @@ class Reader {
     } else {
       out.problems.push('not a BIND or dnsmasq message')
     }
-    if (msg.truncated) out.problems.push('the frame was cut at the maximum message size')
-    if (out.problems.length > 0) {
-      event.beer = { partial: true }
-      event.error = { message: out.problems.join('; ') }
-      ;(event.event as Obj).original = msg.raw
-    }
-    return event
+    return markPartial(event, msg, out.problems)
   }
 }
 

@@ -1,4 +1,4 @@
-import { BeerError, isTimezone, addRelated, defineParser, splitCsv, toEvent } from '@beer/parser-sdk'
+import { BeerError, isTimezone, addRelated, defineParser, markPartial, parseFailure, splitCsv, toEvent } from '@beer/parser-sdk'
 import type { DefinedParser, LogEvent, ParserLogic, SyslogMessage } from '@beer/parser-sdk'
 import { endpoint, readEndpoint } from './address.ts'
 import { actionTag, alertStart, readAlert, readIds } from './alert.ts'
@@ -152,11 +152,7 @@ class Reader {
       return this.read(msg)
     } catch (err) {
       // Only a bug gets here; the message still becomes an event, marked partial.
-      const event = toEvent(msg)
-      event.beer = { partial: true }
-      event.error = { message: `snort parser failed: ${err instanceof Error ? err.message : String(err)}` }
-      ;(event.event as Obj).original = msg.raw
-      return event
+      return parseFailure('snort', msg, err)
     }
   }
 
@@ -311,13 +307,7 @@ class Reader {
   }
 
   private finish(msg: SyslogMessage, event: LogEvent, problems: string[]): LogEvent {
-    if (msg.truncated) problems.push('the frame was cut at the maximum message size')
-    if (problems.length > 0) {
-      event.beer = { partial: true }
-      event.error = { message: problems.join('; ') }
-      ;(event.event as Obj).original = msg.raw
-    }
-    return event
+    return markPartial(event, msg, problems)
   }
 }
 

@@ -1,4 +1,4 @@
-import { isIp, toEvent, toInt, toIntHex } from '@beer/parser-sdk'
+import { isIp, markPartial, toEvent, toInt, toIntHex } from '@beer/parser-sdk'
 import type { LogEvent, SyslogMessage } from '@beer/parser-sdk'
 import type { WinRecord } from './record.ts'
 import { EVENTS, LOGON_TYPES, failureReasonText, hexKey, kerberosText, ntStatusText } from './tables.ts'
@@ -328,11 +328,5 @@ export function toEcs(msg: SyslogMessage, rec: WinRecord): LogEvent {
 
   const problems = rec.problems
   if (id === undefined && problems.length === 0) problems.push('no event id')
-  if (msg.truncated) problems.push('the frame was cut at the maximum message size')
-  if (problems.length > 0) {
-    ev.beer = { partial: true }
-    ev.error = { message: problems.join('; ') }
-    event.original = msg.raw
-  }
-  return ev
+  return markPartial(ev, msg, problems)
 }

@@ -1,4 +1,4 @@
-import { BeerError, isTimezone, defineParser, toEvent } from '@beer/parser-sdk'
+import { BeerError, isTimezone, defineParser, parseFailure } from '@beer/parser-sdk'
 import type { ClaimingParserLogic, DefinedParser, LogEvent, SyslogMessage } from '@beer/parser-sdk'
 import { looksLikeJsonEvent, readJson, readSnare, snareStart } from './record.ts'
 import type { WinRecord } from './record.ts'
@@ -102,17 +102,6 @@ function read(msg: SyslogMessage, claimed: number | undefined, timezone: string)
   return toEcs(msg, rec)
 }
 
-function failed(msg: SyslogMessage, reason: string): LogEvent {
-  try {
-    const ev = toEvent(msg, { original: true })
-    ev.beer = { partial: true }
-    ev.error = { message: reason }
-    return ev
-  } catch {
-    return { event: { kind: 'event' }, beer: { partial: true }, error: { message: reason } }
-  }
-}
-
 // No prefilter: Snare's `MSWinEventLog` is the tag (appname) behind an RFC 3164 header but part of
 // the message behind RFC 5424 or no header, and JSON forwarders set any tag. isMine is a tag
 // comparison and a few substring tests.
@@ -132,7 +121,7 @@ const parser: DefinedParser<WindowsOptions> = defineParser<WindowsOptions>({
           return read(msg, start, timezone)
         } catch (err) {
           // Only a bug gets here; the line still becomes an event, marked partial.
-          return failed(msg, `windows parser failed: ${err instanceof Error ? err.message : String(err)}`)
+          return parseFailure('windows', msg, err)
         }
       },
     }
