@@ -63,7 +63,7 @@ interface Sending {
   controller: AbortController
   /** Items not yet settled, when the sink abandons the send at close. */
   left: number[][]
-  /** Since when (ms) the cluster has refused this batch's documents as overloaded, round after round; 0 when it has not. */
+  /** Since when (ms) the cluster has refused all of this batch's documents as overloaded, round after round; 0 when it has not. */
   overloadedSince: number
 }
 
@@ -605,7 +605,8 @@ export class EsSink implements Sink {
         }
       }
       this.#deadLetter(letters)
-      if (again.length > 0 && firstRetry !== undefined && overloaded(firstRetry.status, firstRetry.error?.type)) s.overloadedSince ||= Date.now()
+      // Overloaded while the cluster takes none of the batch: a round where some went in is progress.
+      if (again.length === items.length && firstRetry !== undefined && overloaded(firstRetry.status, firstRetry.error?.type)) s.overloadedSince ||= Date.now()
       else s.overloadedSince = 0
       if (again.length > 0) {
         this.#retried += again.length
@@ -914,9 +915,9 @@ export class EsSink implements Sink {
   }
 
   /**
-   * Whether a batch has been refused as overloaded for longer than two backoffs at their longest:
-   * an overload that lasts, which flush() no more waits out than an outage (a short burst of 429s
-   * it does wait for).
+   * Whether a batch has been refused whole as overloaded for longer than two backoffs at their
+   * longest: an overload that lasts, which flush() no more waits out than an outage (partial
+   * refusals, and a short burst of whole ones, it does wait for).
    */
   #overloadLasts(): boolean {
     const now = Date.now()
