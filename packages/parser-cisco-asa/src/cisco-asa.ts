@@ -1,6 +1,6 @@
 import { BeerError, isTimezone, defineParser, failedEvent, markPartial, parseFailure, toEvent } from '@beer/parser-sdk'
 import { isAddress } from './cursor.ts'
-import type { ClaimingParserLogic, DefinedParser, LogEvent, SyslogMessage } from '@beer/parser-sdk'
+import type { ClaimingParserLogic, DefinedParser, LogEvent, SyslogMessage, ToEventOptions } from '@beer/parser-sdk'
 import { readMessage } from './messages.ts'
 import { Out } from './out.ts'
 import type { Obj } from './out.ts'
@@ -150,13 +150,15 @@ function nonEmpty(o: Obj): boolean {
   return false
 }
 
+// The header's host is the firewall (observer.*); its tag is the message id, not a process; the
+// message is written from the text after the tag.
+const WITHOUT_HEADER_FIELDS: ToEventOptions = { hostAndProcess: false, message: false }
+
 /** `loc` is where the claim found the tag, undefined when it refused the message. */
 function read(msg: SyslogMessage, loc: Located | undefined, timezone: string | undefined): LogEvent | LogEvent[] {
   if (loc === undefined) return failedEvent(msg, 'no %ASA or %FTD message tag')
   const { tag, body } = loc
-  // The header's host is the firewall (observer.*); its tag is the message id, not a process.
-  // (A copy without them rather than `delete`, which slows every later write to the object.)
-  const { host: _host, process: _process, message: _message, ...ev }: LogEvent = toEvent(msg)
+  const ev: LogEvent = toEvent(msg, WITHOUT_HEADER_FIELDS)
 
   // The device's own time: written before the tag, or as the header's time.
   const device = loc.prefix === undefined ? undefined : deviceTimeBefore(loc.prefix, timezone ?? 'UTC', msg.receivedAt)

@@ -144,6 +144,8 @@ interface LabelInfo {
   section: number
   /** The event data name by role (a field anywhere has it in every role); undefined where none. */
   names: (string | undefined)[]
+  /** Each of those names as a small number (NAME_IDS), -1 where none. */
+  ids: Int32Array
   /** A field label, which may stand with an empty value (then "Label:" before another label is no section). */
   field: boolean
 }
@@ -160,6 +162,17 @@ function shapeKey(s: string, start: number, end: number): number {
   const last = s.charCodeAt(end - 1) & 127
   return len + 64 * (first + 128 * (middle + 128 * last))
 }
+
+// Every event data name a label gives, as a small number: which ones a description has given
+// already is then an array element, not a lookup on the object being filled.
+const NAME_IDS = new Map<string, number>()
+function nameId(name: string): number {
+  let id = NAME_IDS.get(name)
+  if (id === undefined) NAME_IDS.set(name, (id = NAME_IDS.size))
+  return id
+}
+const TARGET_USER_SID = nameId('TargetUserSid')
+const TARGET_SID = nameId('TargetSid')
 
 // Every known label by its shape.
 const INDEX: ReadonlyMap<number, LabelInfo> = (() => {
@@ -183,16 +196,23 @@ const INDEX: ReadonlyMap<number, LabelInfo> = (() => {
     if (!labelLike(label, 0, label.length)) throw new Error(`windows: ${JSON.stringify(label)} would not be read as a label`)
     if (index.has(key)) throw new Error(`windows: the labels ${JSON.stringify(label)} and ${JSON.stringify(index.get(key)!.label)} share a shape`)
     const names = ROLES.map((role) => i.any ?? i.byRole[role])
+    const ids = Int32Array.from(names, (name) => (name === undefined ? -1 : nameId(name)))
     const field = i.section === undefined && (i.any !== undefined || Object.keys(i.byRole).length > 0)
-    index.set(key, { label, section: i.section === undefined ? -1 : ROLES.indexOf(i.section), names, field })
+    index.set(key, { label, section: i.section === undefined ? -1 : ROLES.indexOf(i.section), names, ids, field })
   }
   return index
 })()
 
 /** A label-like text that is no known label: it heads an unknown section, or names no field. */
-const UNKNOWN: LabelInfo = { label: '', section: -1, names: [], field: false }
+const UNKNOWN: LabelInfo = { label: '', section: -1, names: [], ids: new Int32Array(ROLES.length).fill(-1), field: false }
 
-// Event ids whose target account's id is written TargetSid (account management, Kerberos).
+// Which names the description being read has given: stored[id] === reading. A number per call
+// rather than clearing the array (reading is synchronous).
+const stored = new Uint32Array(NAME_IDS.size)
+let reading = 0
+
+// Event ids whose target account's id is written TargetUserSid (logons), not TargetSid (account
+// management, Kerberos).
 function targetSidName(eventId: string): string {
   return LOGON_IDS.has(eventId) ? 'TargetUserSid' : 'TargetSid'
 }
@@ -212,6 +232,7 @@ function labelLike(s: string, start: number, end: number): boolean {
   return true
 }
 
+
 /**
  * The label that `s` holds from `start` to `end`: a known label's info, UNKNOWN for a label-like
  * text that is none, or undefined when the text cannot be a label.
@@ -224,12 +245,6 @@ function labelAt(s: string, start: number, end: number): LabelInfo | undefined {
   return labelLike(s, start, end) ? UNKNOWN : undefined
 }
 
-function nameFor(role: number, info: LabelInfo | undefined, targetSid: string): string | undefined {
-  if (info === undefined) return undefined
-  const name = info.names[role]
-  return name === 'TargetUserSid' ? targetSid : name
-}
-
 /** The next index of `ch` at or after `from`, or `n` when there is none. */
 function next(text: string, ch: string, from: number, n: number): number {
   const at = text.indexOf(ch, from)
@@ -237,21 +252,28 @@ function next(text: string, ch: string, from: number, n: number): number {
 }
 
 /**
- * The event data named in a rendered description. Values are kept as written ('-' included, as
- * Windows writes it); a label seen twice keeps its first value.
+ * The event data named in a rendered description, into an empty object. Values are kept as written
+ * ('-' included, as Windows writes it); a label seen twice keeps its first value.
  */
 export function readDescription(text: string, eventId: string, into: Record<string, string>): void {
+  if (++reading === 0xffffffff) {
+    stored.fill(0)
+    reading = 1
+  }
   let role = TOP
   // "Label:" with nothing after it yet: the value follows, or it was a section heading.
   let pending: LabelInfo | undefined
   let lastName: string | undefined
+  let lastId = -1
   // A value continued by single tokens (a privilege list): joined once at the end, at most
   // MAX_LIST tokens (Windows defines some 36 privileges).
   let listName: string | undefined
+  let listId = -1
   let list: string[] = []
   let seenLabel = false
   const subjectRole = SUBJECT_IS_TARGET.has(eventId) ? TARGET : SUBJECT
   const targetSid = targetSidName(eventId)
+  const targetSidId = targetSid === 'TargetSid' ? TARGET_SID : TARGET_USER_SID
   const wfp = eventId.length === 4 && eventId.startsWith('515')
 
   const n = text.length
@@ -287,7 +309,10 @@ export function readDescription(text: string, eventId: string, into: Record<stri
     let info: LabelInfo | undefined
     let value: string | undefined
     if (text.charCodeAt(end - 1) === 58 /* : */) info = labelAt(text, from, end - 1)
-    if (info === undefined) {
+    // "Label: value" in one segment. Every label starts with a capital letter: values that do not
+    // (names, numbers, '-') are not searched for ': '.
+    const c0 = text.charCodeAt(from)
+    if (info === undefined && c0 >= 65 && c0 <= 90) {
       if (colonSpace < from) colonSpace = next(text, ': ', from, n)
       const colon = colonSpace
       if (colon < end) {
@@ -304,6 +329,7 @@ export function readDescription(text: string, eventId: string, into: Record<stri
         }
         seenLabel = true
         lastName = undefined
+        lastId = -1
         pending = undefined
       }
       if (value === undefined) {
@@ -320,9 +346,10 @@ export function readDescription(text: string, eventId: string, into: Record<stri
         if (space < from) space = next(text, ' ', from, n)
         if (space >= end) {
           if (listName !== lastName) {
-            flushList(into, listName, list)
+            flushList(into, listName, listId, list)
             listName = lastName
-            list = into[lastName] === undefined ? [] : [into[lastName]!]
+            listId = lastId
+            list = stored[lastId] === reading ? [into[lastName]!] : []
           }
           if (list.length < MAX_LIST) list.push(text.slice(from, end))
           continue
@@ -332,15 +359,23 @@ export function readDescription(text: string, eventId: string, into: Record<stri
       continue
     }
     seenLabel = true
-    lastName = nameFor(role, info, targetSid)
+    lastId = info.ids[role]!
+    if (lastId === TARGET_USER_SID) lastId = targetSidId
+    lastName = info.names[role] === undefined ? undefined : lastId === targetSidId ? targetSid : info.names[role]
     // '-' as the privilege list is no privilege: not stored, as a list of none.
-    if (lastName !== undefined && !(lastName in into) && !(lastName === 'PrivilegeList' && value === '-')) into[lastName] = value
+    if (lastName !== undefined && stored[lastId] !== reading && !(lastName === 'PrivilegeList' && value === '-')) {
+      stored[lastId] = reading
+      into[lastName] = value
+    }
   }
-  flushList(into, listName, list)
+  flushList(into, listName, listId, list)
 }
 
 const MAX_LIST = 64
 
-function flushList(into: Record<string, string>, name: string | undefined, list: string[]): void {
-  if (name !== undefined && list.length > 0) into[name] = list.join(' ')
+function flushList(into: Record<string, string>, name: string | undefined, id: number, list: string[]): void {
+  if (name !== undefined && list.length > 0) {
+    stored[id] = reading
+    into[name] = list.join(' ')
+  }
 }

@@ -95,6 +95,20 @@ function isCounter(raw: string, from: number, to: number): boolean {
   return true
 }
 
+/**
+ * An event id as written (1 to 5 digits) without leading zeros, or undefined. The common case, a
+ * plain number, is the text itself: no conversion.
+ */
+export function eventIdOf(text: string): string | undefined {
+  const n = text.length
+  if (n < 1 || n > 5) return undefined
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 48 || c > 57) return undefined
+  }
+  return n === 1 || text.charCodeAt(0) !== 48 ? text : String(Number(text))
+}
+
 function notNa(s: string | undefined): string | undefined {
   return s === undefined || s === '' || s === 'N/A' ? undefined : s
 }
@@ -152,8 +166,8 @@ export function readSnare(msg: SyslogMessage, start: number, timezone: string): 
     if (r.time === undefined && time !== '' && n > 4) r.problems.push(`the date ${JSON.stringify(time)} is not Snare's "Www Mmm dd hh:mm:ss yyyy"`)
   }
   const id = token(4)
-  if (id !== undefined && /^\d{1,5}$/.test(id)) r.eventId = String(Number(id))
-  else if (id !== undefined && n > 5) r.problems.push(`the event id ${JSON.stringify(id)} is not a number`)
+  if (id !== undefined) r.eventId = eventIdOf(id)
+  if (id !== undefined && r.eventId === undefined && n > 5) r.problems.push(`the event id ${JSON.stringify(id)} is not a number`)
   r.provider = notNa(token(5))
   const user = notNa(token(6))
   if (user !== undefined) {
@@ -246,7 +260,9 @@ function copyData(from: Obj, into: Record<string, string>, skip?: ReadonlySet<st
   let known = copiedKeys.get(skip)
   if (known === undefined) copiedKeys.set(skip, (known = new Map()))
   let count = 0
-  for (const key of Object.keys(from)) {
+  // for-in rather than Object.keys: no array, and the runtime reads `from[key]` by the key's slot.
+  // (`from` comes from JSON.parse: what it inherits is Object.prototype's, nothing enumerable.)
+  for (const key in from) {
     let copy = known.get(key)
     if (copy === undefined) {
       if (known.size >= MAX_KNOWN_KEYS) known.clear()
@@ -262,8 +278,9 @@ function copyData(from: Obj, into: Record<string, string>, skip?: ReadonlySet<st
 }
 
 function idOf(v: unknown): string | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 && v <= 99999 ? String(v) : undefined
   const t = text(v)
-  return t !== undefined && /^\d{1,5}$/.test(t) ? String(Number(t)) : undefined
+  return t === undefined ? undefined : eventIdOf(t)
 }
 
 function outcomeOfKeywords(v: unknown): 'success' | 'failure' | undefined {
@@ -429,6 +446,11 @@ export function readJson(msg: SyslogMessage, timezone: string): WinRecord | unde
   // Windows events nest a few levels; deeper input is refused before JSON.parse, whose time grows
   // faster than the input's length on deep nesting.
   if (tooDeep(textIn, start)) return undefined
+  // Cut short (a relay's size limit): no closing brace, so JSON.parse would throw, which costs
+  // more than reading a whole event.
+  let last = textIn.length - 1
+  while (last > start && textIn.charCodeAt(last) <= 32) last--
+  if (textIn.charCodeAt(last) !== 125 /* } */) return undefined
   let value: unknown
   try {
     value = JSON.parse(textIn.slice(start))

@@ -1,5 +1,5 @@
 import { isIp, markPartial, toEvent, toInt, toIntHex } from '@beer/parser-sdk'
-import type { LogEvent, SyslogMessage } from '@beer/parser-sdk'
+import type { LogEvent, SyslogMessage, ToEventOptions } from '@beer/parser-sdk'
 import type { WinRecord } from './record.ts'
 import { EVENTS, LOGON_TYPES, failureReasonText, hexKey, kerberosText, ntStatusText } from './tables.ts'
 import type { EventSpec } from './tables.ts'
@@ -58,7 +58,8 @@ function port(v: string | undefined): number | undefined {
 /** The CN of an LDAP distinguished name (`CN=Alice Smith,OU=Staff,DC=example,DC=org`), else the name. */
 function memberName(v: string | undefined): string | undefined {
   if (v === undefined) return undefined
-  if (!/^cn=/i.test(v)) return v
+  // 'CN=' in any case: the first two letters with the lower-case bit set, then '='.
+  if (v.length < 3 || (v.charCodeAt(0) | 32) !== 99 || (v.charCodeAt(1) | 32) !== 110 || v.charCodeAt(2) !== 61) return v
   // RFC 4514 §2.4: a comma inside a value is escaped with a backslash.
   let i = 3
   for (; i < v.length; i++) {
@@ -84,7 +85,8 @@ function addOnce(list: string[] | null, v: string | undefined): string[] | null 
 }
 
 function isSecurity(rec: WinRecord): boolean {
-  return rec.channel === undefined || rec.channel.toLowerCase() === 'security'
+  const channel = rec.channel
+  return channel === undefined || channel === 'Security' || (channel.length === 8 && channel.toLowerCase() === 'security')
 }
 
 function outcomeOf(spec: EventSpec | undefined, rec: WinRecord, status: string | undefined): string | undefined {
@@ -103,18 +105,20 @@ function outcomeOf(spec: EventSpec | undefined, rec: WinRecord, status: string |
   }
 }
 
+// The header names the sender (a relay, or the forwarder's tag); the event names the Windows host
+// and its process.
+const WITHOUT_SENDER: ToEventOptions = { hostAndProcess: false }
+
 /** The ECS event of a Windows record, on top of the syslog header's event. */
 export function toEcs(msg: SyslogMessage, rec: WinRecord): LogEvent {
-  // The header names the sender and its tag; the event names the Windows host and its process.
-  // (A copy without them rather than `delete`, which slows every later write to the object.)
-  const { host: _host, process: _process, ...ev }: LogEvent = toEvent(msg)
+  const ev: LogEvent = toEvent(msg, WITHOUT_SENDER)
   const data = rec.data
   const id = rec.eventId
   const security = isSecurity(rec)
   const spec = id !== undefined && security ? EVENTS.get(id) : undefined
   // related.ip, .user and .hosts, each a list once it has a value. Every field below is written
   // with a named store (`o.name = v`), not through a shared setter, so that each store site sees
-  // one object shape.
+  // one object shape; the objects are made when their first field is (none stays empty).
   let relatedIp: string[] | null = null
   let relatedUser: string[] | null = null
   let relatedHosts: string[] | null = null
@@ -128,8 +132,8 @@ export function toEcs(msg: SyslogMessage, rec: WinRecord): LogEvent {
   if (has(rec.provider)) event.provider = rec.provider
   if (spec !== undefined) {
     event.action = spec.action
-    event.category = [...spec.category]
-    event.type = [...spec.type]
+    event.category = spec.category.slice()
+    event.type = spec.type.slice()
   }
   const status = clean(data.Status)
   const outcome = outcomeOf(spec, rec, status)
@@ -155,9 +159,9 @@ export function toEcs(msg: SyslogMessage, rec: WinRecord): LogEvent {
 
   // Accounts. Logons describe the account logged on (Target*); management events the actor
   // (Subject*) as user.* and the account changed as user.target.* (ECS user fields usage).
-  const user: Obj = {}
-  const target: Obj = {}
-  const source: Obj = {}
+  let user: Obj | undefined
+  let target: Obj | undefined
+  let source: Obj | undefined
   const kind = spec?.kind
   const subjectName = clean(data.SubjectUserName)
   const targetName = clean(data.TargetUserName)
@@ -166,46 +170,46 @@ export function toEcs(msg: SyslogMessage, rec: WinRecord): LogEvent {
   let targetUserName: string | undefined
   let sourceDomain: string | undefined
   if (kind === 'logon') {
-    if (has(targetName)) user.name = userName = targetName
+    if (has(targetName)) (user ??= {}).name = userName = targetName
     const domain = clean(data.TargetDomainName)
-    if (has(domain)) user.domain = domain
-    if (has(targetId)) user.id = targetId
+    if (has(domain)) (user ??= {}).domain = domain
+    if (has(targetId)) (user ??= {}).id = targetId
   } else {
-    if (has(subjectName)) user.name = userName = subjectName
+    if (has(subjectName)) (user ??= {}).name = userName = subjectName
     const domain = clean(data.SubjectDomainName)
-    if (has(domain)) user.domain = domain
+    if (has(domain)) (user ??= {}).domain = domain
     const sid = clean(data.SubjectUserSid)
-    if (has(sid)) user.id = sid
+    if (has(sid)) (user ??= {}).id = sid
     if (kind === 'group') {
-      const group: Obj = {}
-      if (has(targetName)) group.name = targetName
+      let group: Obj | undefined
+      if (has(targetName)) (group ??= {}).name = targetName
       const groupDomain = clean(data.TargetDomainName)
-      if (has(groupDomain)) group.domain = groupDomain
-      if (has(targetId)) group.id = targetId
-      if (group.name !== undefined || group.id !== undefined) ev.group = group
+      if (has(groupDomain)) (group ??= {}).domain = groupDomain
+      if (has(targetId)) (group ??= {}).id = targetId
+      if (group !== undefined && (group.name !== undefined || group.id !== undefined)) ev.group = group
       const member = memberName(clean(data.MemberName))
-      if (has(member)) target.name = targetUserName = member
+      if (has(member)) (target ??= {}).name = targetUserName = member
       const memberSid = clean(data.MemberSid)
-      if (has(memberSid)) target.id = memberSid
+      if (has(memberSid)) (target ??= {}).id = memberSid
       relatedUser = addOnce(relatedUser, member)
     } else if (kind !== 'subject') {
-      if (has(targetName)) target.name = targetUserName = targetName
+      if (has(targetName)) (target ??= {}).name = targetUserName = targetName
       const targetDomain = clean(data.TargetDomainName)
       // 4740 writes the caller computer (where the bad passwords came from) in TargetDomainName.
       if (id === '4740') {
-        if (has(targetDomain)) source.domain = sourceDomain = targetDomain
+        if (has(targetDomain)) (source ??= {}).domain = sourceDomain = targetDomain
       } else if (has(targetDomain)) {
-        target.domain = targetDomain
+        ;(target ??= {}).domain = targetDomain
       }
-      if (has(targetId)) target.id = targetId
+      if (has(targetId)) (target ??= {}).id = targetId
     }
     if (userName === undefined && spec === undefined) {
-      if (has(rec.logUser)) user.name = userName = rec.logUser
-      if (has(rec.logDomain)) user.domain = rec.logDomain
+      if (has(rec.logUser)) (user ??= {}).name = userName = rec.logUser
+      if (has(rec.logDomain)) (user ??= {}).domain = rec.logDomain
     }
   }
-  if (filled(target)) user.target = target
-  if (filled(user)) ev.user = user
+  if (target !== undefined) (user ??= {}).target = target
+  if (user !== undefined) ev.user = user
   relatedUser = addOnce(relatedUser, userName)
   relatedUser = addOnce(relatedUser, targetUserName)
   if (kind !== 'group') relatedUser = addOnce(relatedUser, targetName)
@@ -216,42 +220,41 @@ export function toEcs(msg: SyslogMessage, rec: WinRecord): LogEvent {
   const ip = address(ipText)
   if (ip === undefined && ipText !== undefined) rec.problems.push(`IpAddress ${JSON.stringify(ipText.slice(0, 64))} is not an address`)
   if (has(ip)) {
-    source.ip = ip
+    ;(source ??= {}).ip = ip
     const p = port(clean(data.IpPort))
     if (p !== undefined) source.port = p
   }
   if (sourceDomain === undefined) {
     const workstation = clean(data.WorkstationName) ?? clean(data.Workstation)
-    if (has(workstation)) source.domain = sourceDomain = workstation
+    if (has(workstation)) (source ??= {}).domain = sourceDomain = workstation
   }
   // Windows Filtering Platform events (5150-5159) name both ends of the connection.
-  const wfpSource = address(clean(data.SourceAddress))
-  const wfpDestination = address(clean(data.DestAddress))
-  if (ip === undefined && (wfpSource !== undefined || wfpDestination !== undefined)) {
+  const wfpSource = ip === undefined ? address(clean(data.SourceAddress)) : undefined
+  const wfpDestination = ip === undefined ? address(clean(data.DestAddress)) : undefined
+  if (wfpSource !== undefined || wfpDestination !== undefined) {
     if (has(wfpSource)) {
-      source.ip = wfpSource
+      ;(source ??= {}).ip = wfpSource
       const p = port(clean(data.SourcePort))
       if (p !== undefined) source.port = p
     }
-    const destination: Obj = {}
     if (has(wfpDestination)) {
-      destination.ip = wfpDestination
+      const destination: Obj = { ip: wfpDestination }
       const p = port(clean(data.DestPort))
       if (p !== undefined) destination.port = p
+      ev.destination = destination
     }
-    if (filled(destination)) ev.destination = destination
-    const network: Obj = {}
+    let network: Obj | undefined
     const proto = clean(data.Protocol)
-    if (proto !== undefined && toInt(proto) !== undefined && proto !== '') network.iana_number = proto
+    if (proto !== undefined && toInt(proto) !== undefined && proto !== '') (network ??= {}).iana_number = proto
     const transport = proto === undefined ? undefined : TRANSPORTS[proto]
-    if (has(transport)) network.transport = transport
+    if (has(transport)) (network ??= {}).transport = transport
     const direction = DIRECTIONS[clean(data.Direction) ?? '']
-    if (has(direction)) network.direction = direction
-    if (filled(network)) ev.network = network
+    if (has(direction)) (network ??= {}).direction = direction
+    if (network !== undefined) ev.network = network
     relatedIp = addOnce(relatedIp, wfpSource)
     relatedIp = addOnce(relatedIp, wfpDestination)
   }
-  if (filled(source)) ev.source = source
+  if (source !== undefined) ev.source = source
   relatedIp = addOnce(relatedIp, ip)
   relatedHosts = addOnce(relatedHosts, sourceDomain)
   if (id === '4648') {
@@ -267,51 +270,51 @@ export function toEcs(msg: SyslogMessage, rec: WinRecord): LogEvent {
   const pid = spec === undefined ? undefined : clean(data.ProcessId)
   const exe = spec === undefined ? undefined : clean(data.ProcessName)
   if (pid !== undefined || exe !== undefined) {
-    const proc: Obj = {}
+    let proc: Obj | undefined
     // Process id 0 with no name: no process (network logons).
     const n = pid === undefined ? undefined : (toIntHex(pid) ?? toInt(pid))
-    if ((n !== 0 || exe !== undefined) && n !== undefined) proc.pid = n
+    if ((n !== 0 || exe !== undefined) && n !== undefined) (proc ??= {}).pid = n
     if (exe !== undefined) {
-      proc.executable = exe
+      ;(proc ??= {}).executable = exe
       const name = basename(exe)
       if (name !== '') proc.name = name
     }
-    if (filled(proc)) ev.process = proc
+    if (proc !== undefined) ev.process = proc
   }
 
   // Logon details, as Elastic's winlog module names them.
-  const logon: Obj = {}
+  let logon: Obj | undefined
   const logonType = clean(data.LogonType)
   if (logonType !== undefined) {
     const type = LOGON_TYPES[String(toInt(logonType) ?? logonType)]
-    if (has(type)) logon.type = type
+    if (has(type)) (logon ??= {}).type = type
   }
   if (kind === 'logon' || kind === 'subject' || kind === 'account' || kind === 'group') {
     const logonId = kind === 'logon' ? clean(data.TargetLogonId) : clean(data.SubjectLogonId)
-    if (has(logonId)) logon.id = logonId
+    if (has(logonId)) (logon ??= {}).id = logonId
   }
-  const failure: Obj = {}
+  let failure: Obj | undefined
   let reason: string | undefined
   if (id === '4625') {
     const why = failureReasonText(clean(data.FailureReason))
-    if (has(why)) failure.reason = why
+    if (has(why)) (failure ??= {}).reason = why
     const statusText = ntStatusText(status)
-    if (has(statusText)) failure.status = statusText
+    if (has(statusText)) (failure ??= {}).status = statusText
     const sub = clean(data.SubStatus)
     if (hexKey(sub) !== '0x0') {
       const subText = ntStatusText(sub)
-      if (has(subText)) failure.sub_status = subText
+      if (has(subText)) (failure ??= {}).sub_status = subText
     }
-    reason = (failure.reason ?? failure.sub_status ?? failure.status) as string | undefined
+    reason = failure === undefined ? undefined : ((failure.reason ?? failure.sub_status ?? failure.status) as string | undefined)
   } else if (id === '4776' && outcome === 'failure') {
     const statusText = ntStatusText(status)
-    if (has(statusText)) failure.status = reason = statusText
+    if (has(statusText)) failure = { status: (reason = statusText) }
   } else if (id !== undefined && KERBEROS_IDS.has(id) && outcome === 'failure') {
     const statusText = kerberosText(status)
-    if (has(statusText)) failure.status = reason = statusText
+    if (has(statusText)) failure = { status: (reason = statusText) }
   }
-  if (filled(failure)) logon.failure = failure
-  if (filled(logon)) winlog.logon = logon
+  if (failure !== undefined) (logon ??= {}).failure = failure
+  if (logon !== undefined) winlog.logon = logon
   if (has(reason)) event.reason = reason
   ev.winlog = winlog
 

@@ -42,17 +42,26 @@ const MAX_KEY = 40
 class TimeCache {
   zone = ''
   readonly answers = new Map<string, string | undefined>()
+  // The last text asked for and its answer: consecutive lines most often share their second, and
+  // comparing two short strings costs less than hashing one for the table.
+  lastText = ''
+  lastAnswer: string | undefined = undefined
   get(text: string, timezone: string, read: (text: string, timezone: string) => string | undefined): string | undefined {
     if (text.length > MAX_KEY) return read(text, timezone)
     if (timezone !== this.zone) {
       this.zone = timezone
       this.answers.clear()
+      this.lastText = ''
     }
-    const known = this.answers.get(text)
-    if (known !== undefined || this.answers.has(text)) return known
-    if (this.answers.size >= MAX_CACHED) this.answers.clear()
-    const iso = read(text, timezone)
-    this.answers.set(text, iso)
+    if (text === this.lastText) return this.lastAnswer
+    let iso = this.answers.get(text)
+    if (iso === undefined && !this.answers.has(text)) {
+      if (this.answers.size >= MAX_CACHED) this.answers.clear()
+      iso = read(text, timezone)
+      this.answers.set(text, iso)
+    }
+    this.lastText = text
+    this.lastAnswer = iso
     return iso
   }
 }

@@ -1,6 +1,6 @@
 import { BeerError, isTimezone, defineParser, parseFailure } from '@beer/parser-sdk'
 import type { ClaimingParserLogic, DefinedParser, LogEvent, SyslogMessage } from '@beer/parser-sdk'
-import { looksLikeJsonEvent, readJson, readSnare, snareStart } from './record.ts'
+import { eventIdOf, looksLikeJsonEvent, readJson, readSnare, snareStart } from './record.ts'
 import type { WinRecord } from './record.ts'
 import { toEcs } from './security.ts'
 
@@ -74,7 +74,7 @@ function brokenJson(msg: SyslogMessage): WinRecord {
   const id = pick('EventID') ?? pick('event_id')
   return {
     format: 'nxlog',
-    eventId: id !== undefined && /^\d{1,5}$/.test(id) ? String(Number(id)) : undefined,
+    eventId: id === undefined ? undefined : eventIdOf(id),
     provider: pick('SourceName') ?? pick('provider_name'),
     channel: pick('Channel') ?? pick('channel'),
     computer: pick('Hostname') ?? pick('computer_name'),

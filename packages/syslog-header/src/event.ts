@@ -6,6 +6,14 @@ import { facilityName, severityName } from './names.ts'
 export interface ToEventOptions {
   /** Keep the frame as received in `event.original`. Default false. */
   original?: boolean
+  /**
+   * Set `host.hostname` and `process.*` from the header's HOSTNAME, APP-NAME and PROCID. Default
+   * true. A parser whose record names the event's own host and process (a relay's header names
+   * the relay) passes false rather than deleting them, which would slow every later write.
+   */
+  hostAndProcess?: boolean
+  /** Set `message` to the header's MSG. Default true; false for a parser that writes its own. */
+  message?: boolean
 }
 
 /** Whether a PROCID is a plain process id (so that ECS `process.pid`, a number, can hold it). */
@@ -97,11 +105,13 @@ export function toEvent(msg: SyslogMessage, options?: ToEventOptions): LogEvent 
   if (msg.truncated) log.flags = ['truncated']
 
   const out: LogEvent = ts === '' ? { event } : { '@timestamp': ts, event }
-  if (msg.message !== '') out.message = msg.message
-  if (msg.hostname !== '') out.host = { hostname: msg.hostname }
-  const pid = pidOf(msg.procid)
-  if (msg.appname !== '') out.process = pid >= 0 ? { name: msg.appname, pid } : { name: msg.appname }
-  else if (pid >= 0) out.process = { pid }
+  if (msg.message !== '' && (options === undefined || options.message !== false)) out.message = msg.message
+  if (options === undefined || options.hostAndProcess !== false) {
+    if (msg.hostname !== '') out.host = { hostname: msg.hostname }
+    const pid = pidOf(msg.procid)
+    if (msg.appname !== '') out.process = pid >= 0 ? { name: msg.appname, pid } : { name: msg.appname }
+    else if (pid >= 0) out.process = { pid }
+  }
   if (hasSyslog || address !== '' || msg.truncated) out.log = log
   return out
 }

@@ -138,3 +138,20 @@ test('gives events that survive structuredClone and JSON unchanged', () => {
   assert.deepEqual(structuredClone(event), event)
   assert.deepEqual(JSON.parse(JSON.stringify(event)), event)
 })
+
+test('leaves out host and process, or the message, when a parser writes its own', () => {
+  const msg = parseSyslog('<38>Mar  5 10:15:30 relay.example.com nxlog[77]: {"EventID":4624}', origin)
+  const full = toEvent(msg)
+  assert.deepEqual(full.host, { hostname: 'relay.example.com' })
+  assert.deepEqual(full.process, { name: 'nxlog', pid: 77 })
+  const own = toEvent(msg, { hostAndProcess: false })
+  assert.equal('host' in own, false)
+  assert.equal('process' in own, false)
+  assert.equal(own.message, '{"EventID":4624}')
+  const { host: _h, process: _p, ...rest } = full
+  assert.deepEqual(own, rest)
+  assert.deepEqual(Object.keys(own), Object.keys(rest))
+  const quiet = toEvent(msg, { message: false, hostAndProcess: false })
+  assert.equal('message' in quiet, false)
+  assert.deepEqual(quiet.log, full.log)
+})
