@@ -67,7 +67,8 @@ function memberName(v: string | undefined): string | undefined {
     if (c === 92) i++
     else if (c === 44) break
   }
-  const cn = v.slice(3, i).replace(/\\(.)/g, '$1')
+  const raw = v.slice(3, i)
+  const cn = raw.includes('\\') ? raw.replace(/\\(.)/g, '$1') : raw
   return cn === '' ? undefined : cn
 }
 
