@@ -1,11 +1,17 @@
-// The one-thread timing harness of the parser benchmarks: compiled passes, a full collection
-// before each, warm-up, then rounds in rotating order, the median per runner.
+// The one-thread timing harness of the parser benchmarks: compiled passes, one full collection,
+// warm-up, then rounds in rotating order, the median per runner.
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 
 export type Runner = (line: string) => number
 
-// A full collection before every timed pass, so that no contender pays for another's garbage.
+// One full collection before the warm-up, so that no contender starts with garbage left by what
+// ran before. None between timed passes: a forced full collection with nothing in flight frees the
+// object shapes that only the last pass's (dead) objects had, and the runtime then discards the
+// compiled code that relies on them (`--trace-deopt`: "marking dependent code for deoptimization,
+// reason: weak objects"), so the pass after it measures recompilation. A running collector
+// collects fully only now and then, with events in flight. Each pass's young garbage is collected
+// during that pass; the rotating order spreads what remains alike.
 setFlagsFromString('--expose-gc')
 const collectGarbage = runInNewContext('gc') as () => void
 
@@ -42,6 +48,7 @@ export interface PassOptions {
  */
 export function medianRates(pairs: readonly (readonly [Runner, string[]])[], o: PassOptions): number[] {
   const passes = pairs.map(([run]) => makePass(run, o.catchErrors === true))
+  collectGarbage()
   pairs.forEach(([, lines], k) => {
     for (let w = 0; w < o.warmup; w++) passes[k]!(lines)
   })
@@ -49,7 +56,6 @@ export function medianRates(pairs: readonly (readonly [Runner, string[]])[], o: 
   for (let r = 0; r < o.rounds; r++) {
     for (let k = 0; k < pairs.length; k++) {
       const j = (k + r) % pairs.length
-      collectGarbage()
       rates[j]!.push((pairs[j]![1].length / passes[j]!(pairs[j]![1])) * 1000)
     }
   }
