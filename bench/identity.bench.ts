@@ -179,7 +179,7 @@ const body = [
 
 const notes = [
   `Map: ${fmt(ADDRESSES)} addresses, each with a DHCP lease (MAC, host name), every other one also a User-ID user. Traffic events: ${fmt(PASS_EVENTS)} a pass, sources scattered over the map, one in ten unknown (a miss), the destination an Internet address (a miss): two look-ups an event; hit rate ${memStatus.hitRate}. Each event is built inside the timed call, as a parser would build it.`,
-  'Memory: one thread; 2 warm-up passes, then the median of 7 timed passes, a full garbage collection before each. Figure to reach: 300,000 look-ups/s in memory on one core.',
+  'Memory: one thread; 2 warm-up passes, then the median of 7 timed passes, one full garbage collection before the warm-up. Figure to reach: 300,000 look-ups/s in memory on one core.',
   redisRows.length
     ? `Redis: ${redisVersion}, started by the benchmark on loopback with no persistence, on the same cores. enrich() never waits for Redis: it answers from the local map and queues writes, which go out as one pipeline per batch (HSET of the address's fields, PEXPIREAT, and one PUBLISH of the changed addresses); "until all are in Redis" is from the first enrich() call until the last pipeline was answered.`
     : 'Redis: redis-server was not installed; no Redis figures.',

@@ -213,7 +213,7 @@ const notes = [
     'a fifth without a syslog header, a fifth with an RFC 5424 header, the rest RFC 3164 with or without PRI; TRAFFIC in the field counts of PAN-OS 8.1, 9.1, 10.1 and 11.1 ' +
     '(start, end, drop, deny; IPv4 and IPv6; with and without NAT and users), THREAT in url, vulnerability, spyware, virus, file and wildfire subtypes, PAN-OS 9.0 and 11.1 lengths. ' +
     'Every line is claimed and none is partial (checked before timing). ' +
-    `One thread; ${WARMUP_PASSES} warm-up passes, then the median of ${ROUNDS} timed passes, the runs taking turns in each round, with a full garbage collection before each pass.`,
+    `One thread; ${WARMUP_PASSES} warm-up passes, then the median of ${ROUNDS} timed passes, the runs taking turns in each round, after one full garbage collection before the warm-up (none between passes: see lib/timed-passes.ts).`,
   '',
   'The baselines say what this machine allows: a line costs the header parse plus one `indexOf` per field before any ' +
     'field is cut out or mapped, and the parse keeps about sixty fields of a TRAFFIC line, with four times, four addresses and the checks that find shifted fields.',
