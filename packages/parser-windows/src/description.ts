@@ -245,12 +245,6 @@ function labelAt(s: string, start: number, end: number): LabelInfo | undefined {
   return labelLike(s, start, end) ? UNKNOWN : undefined
 }
 
-/** The next index of `ch` at or after `from`, or `n` when there is none. */
-function next(text: string, ch: string, from: number, n: number): number {
-  const at = text.indexOf(ch, from)
-  return at === -1 ? n : at
-}
-
 /**
  * The event data named in a rendered description, into an empty object. Values are kept as written
  * ('-' included, as Windows writes it); a label seen twice keeps its first value.
@@ -277,9 +271,10 @@ export function readDescription(text: string, eventId: string, into: Record<stri
   const wfp = eventId.length === 4 && eventId.startsWith('515')
 
   const n = text.length
-  // Where the next tab, LF, CR, double space, ': ' and space are: each found once and reused until
-  // passed, so the text is scanned in linear time (by the runtime's native search, faster than a
-  // loop over charCodeAt).
+  // Where the next tab, LF, CR, double space, ': ' and space are (n when there is none): each found
+  // once and reused until passed, so the text is scanned in linear time (by the runtime's native
+  // search, faster than a loop over charCodeAt). The searches are written out here rather than in
+  // a helper, which this function is too large for the compiler to inline.
   let tab = -1
   let lf = -1
   let cr = -1
@@ -292,10 +287,22 @@ export function readDescription(text: string, eventId: string, into: Record<stri
     while (c === 32 || c === 9 || c === 10 || c === 13) c = text.charCodeAt(++i)
     if (i >= n) break
     // A segment ends at a tab, CR or LF, or at two spaces in a row.
-    if (tab < i) tab = next(text, '\t', i, n)
-    if (lf < i) lf = next(text, '\n', i, n)
-    if (cr < i) cr = next(text, '\r', i, n)
-    if (dbl < i) dbl = next(text, '  ', i, n)
+    if (tab < i) {
+      tab = text.indexOf('\t', i)
+      if (tab === -1) tab = n
+    }
+    if (lf < i) {
+      lf = text.indexOf('\n', i)
+      if (lf === -1) lf = n
+    }
+    if (cr < i) {
+      cr = text.indexOf('\r', i)
+      if (cr === -1) cr = n
+    }
+    if (dbl < i) {
+      dbl = text.indexOf('  ', i)
+      if (dbl === -1) dbl = n
+    }
     let j = tab < lf ? tab : lf
     if (cr < j) j = cr
     if (dbl < j) j = dbl
@@ -313,7 +320,10 @@ export function readDescription(text: string, eventId: string, into: Record<stri
     // (names, numbers, '-') are not searched for ': '.
     const c0 = text.charCodeAt(from)
     if (info === undefined && c0 >= 65 && c0 <= 90) {
-      if (colonSpace < from) colonSpace = next(text, ': ', from, n)
+      if (colonSpace < from) {
+        colonSpace = text.indexOf(': ', from)
+        if (colonSpace === -1) colonSpace = n
+      }
       const colon = colonSpace
       if (colon < end) {
         info = labelAt(text, from, colon)
@@ -343,7 +353,10 @@ export function readDescription(text: string, eventId: string, into: Record<stri
     } else {
       // Lists continue as single tokens (privilege names, %%codes); prose after the data ends it.
       if (lastName !== undefined) {
-        if (space < from) space = next(text, ' ', from, n)
+        if (space < from) {
+          space = text.indexOf(' ', from)
+          if (space === -1) space = n
+        }
         if (space >= end) {
           if (listName !== lastName) {
             flushList(into, listName, listId, list)
