@@ -124,19 +124,20 @@ console.log(`${installed.length} parsers, ${totalFixtureLines} fixture lines, ${
 const rates = medianRates(pairs, { warmup: WARMUP_PASSES, rounds: ROUNDS })
 
 // Each parser again alone in a process of its own, as a collector with that one parser runs it:
-// in the process above nine parsers share the header parser and the SDK helpers. Two processes
-// each, the better kept: a run is a few seconds, and this machine's speed swings for seconds at a time.
-const ALONE_RUNS = 2
-const alone = installed.map((p) => {
-  let best = 0
-  for (let r = 0; r < ALONE_RUNS; r++) {
+// in the process above nine parsers share the header parser and the SDK helpers. Three processes
+// each, the best kept, taken in rounds over all parsers rather than one parser's runs back to back:
+// a run is a few seconds, and this machine's speed drops for a minute at a time, so that a
+// parser's runs land in different minutes.
+const ALONE_RUNS = 3
+const alone = installed.map(() => 0)
+for (let r = 0; r < ALONE_RUNS; r++) {
+  installed.forEach((p, i) => {
     const out = execFileSync(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--only', p.name], { encoding: 'utf8' })
     const m = /: ([\d,]+) lines\/s/.exec(out)
     if (m === null) throw new Error(`no figure from the run of ${p.name} alone: ${out}`)
-    best = Math.max(best, Number(m[1]!.replaceAll(',', '')))
-  }
-  return best
-})
+    alone[i] = Math.max(alone[i]!, Number(m[1]!.replaceAll(',', '')))
+  })
+}
 
 const n = installed.length
 const rows: string[] = [
@@ -161,7 +162,7 @@ const summary = [
   `Per parser (header parse + isMine + parse on its own fixtures): slowest ${fmt(worstAlone)} lines/s alone in its process, ${fmt(worstOwn)} beside the others; figure to reach ≥ ${fmt(GOAL_PARSER)}: **${worstAlone >= GOAL_PARSER ? 'met' : 'not met'}** (${installed.filter((_, i) => alone[i]! >= GOAL_PARSER).length} of ${n} parsers reach it alone).`,
   `Dispatch over all ${n} parsers, worst order (every line behind every other parser; equal shares of every parser's lines): ${fmt(mixed)} lines/s; lines no parser claims: ${fmt(none)} lines/s; figure to reach ≥ ${fmt(GOAL_DISPATCH)}: **${Math.min(mixed, none) >= GOAL_DISPATCH ? 'met' : 'not met'}**.`,
   '',
-  `Lines: each package's golden fixture lines (made-up, documentation addresses), repeated to ${fmt(PER_PARSER_LINES)} per pass. The dispatch loop is the parse stage's own first-match rule without its counters. "Alone in its process": the same measurement with \`--only <parser>\`, ${ALONE_RUNS} processes per parser, the better kept.`,
+  `Lines: each package's golden fixture lines (made-up, documentation addresses), repeated to ${fmt(PER_PARSER_LINES)} per pass. The dispatch loop is the parse stage's own first-match rule without its counters. "Alone in its process": the same measurement with \`--only <parser>\`, ${ALONE_RUNS} processes per parser in rounds over all parsers, the best kept.`,
 ].join('\n')
 console.log(summary)
 recordResults('parsers', 'Parsers on one core, and dispatch over all of them', COMMAND, table + '\n\n' + summary)
