@@ -268,22 +268,53 @@ export function toEcs(msg: SyslogMessage, rec: WinRecord): LogEvent {
 
   // The process that asked for the logon or made the change (elsewhere ProcessId may be another
   // process: the creator of a new process in 4688).
-  const pid = spec === undefined ? undefined : clean(data.ProcessId)
-  const exe = spec === undefined ? undefined : clean(data.ProcessName)
-  if (pid !== undefined || exe !== undefined) {
-    let proc: Obj | undefined
-    // Process id 0 with no name: no process (network logons).
-    const n = pid === undefined ? undefined : (toIntHex(pid) ?? toInt(pid))
-    if ((n !== 0 || exe !== undefined) && n !== undefined) (proc ??= {}).pid = n
-    if (exe !== undefined) {
-      ;(proc ??= {}).executable = exe
-      const name = basename(exe)
-      if (name !== '') proc.name = name
-    }
-    if (proc !== undefined) ev.process = proc
+  const proc = spec === undefined ? undefined : processOf(data)
+  if (proc !== undefined) ev.process = proc
+  const logon = logonOf(data, id, kind, outcome, status, event)
+  if (logon !== undefined) winlog.logon = logon
+  ev.winlog = winlog
+
+  if (rec.level !== undefined) ((ev.log ??= {}) as Obj).level = rec.level
+  if (rec.message !== undefined) ev.message = rec.message
+
+  if (relatedIp !== null || relatedUser !== null || relatedHosts !== null) {
+    const r: Obj = {}
+    if (relatedIp !== null) r.ip = relatedIp
+    if (relatedUser !== null) r.user = relatedUser
+    if (relatedHosts !== null) r.hosts = relatedHosts
+    ev.related = r
   }
 
-  // Logon details, as Elastic's winlog module names them.
+  const problems = rec.problems
+  if (id === undefined && problems.length === 0) problems.push('no event id')
+  return markPartial(ev, msg, problems)
+}
+
+// The steps below are functions of their own so that the compiler can inline the small helpers
+// (clean, has) into them: toEcs is too large for it to inline anything more into.
+
+/** The process that asked for the logon or made the change, or undefined. */
+function processOf(data: Record<string, string>): Obj | undefined {
+  const pid = clean(data.ProcessId)
+  const exe = clean(data.ProcessName)
+  if (pid === undefined && exe === undefined) return undefined
+  let proc: Obj | undefined
+  // Process id 0 with no name: no process (network logons).
+  const n = pid === undefined ? undefined : (toIntHex(pid) ?? toInt(pid))
+  if ((n !== 0 || exe !== undefined) && n !== undefined) (proc ??= {}).pid = n
+  if (exe !== undefined) {
+    ;(proc ??= {}).executable = exe
+    const name = basename(exe)
+    if (name !== '') proc.name = name
+  }
+  return proc
+}
+
+/**
+ * Logon details as Elastic's winlog module names them (type, id, failure), or undefined; the
+ * failure's reason is also `event.reason`.
+ */
+function logonOf(data: Record<string, string>, id: string | undefined, kind: EventSpec['kind'] | undefined, outcome: string | undefined, status: string | undefined, event: Obj): Obj | undefined {
   let logon: Obj | undefined
   const logonType = clean(data.LogonType)
   if (logonType !== undefined) {
@@ -315,22 +346,6 @@ export function toEcs(msg: SyslogMessage, rec: WinRecord): LogEvent {
     if (has(statusText)) failure = { status: (reason = statusText) }
   }
   if (failure !== undefined) (logon ??= {}).failure = failure
-  if (logon !== undefined) winlog.logon = logon
   if (has(reason)) event.reason = reason
-  ev.winlog = winlog
-
-  if (rec.level !== undefined) ((ev.log ??= {}) as Obj).level = rec.level
-  if (rec.message !== undefined) ev.message = rec.message
-
-  if (relatedIp !== null || relatedUser !== null || relatedHosts !== null) {
-    const r: Obj = {}
-    if (relatedIp !== null) r.ip = relatedIp
-    if (relatedUser !== null) r.user = relatedUser
-    if (relatedHosts !== null) r.hosts = relatedHosts
-    ev.related = r
-  }
-
-  const problems = rec.problems
-  if (id === undefined && problems.length === 0) problems.push('no event id')
-  return markPartial(ev, msg, problems)
+  return logon
 }
