@@ -63,11 +63,13 @@ interface Sending {
   controller: AbortController
   /** Items not yet settled, when the sink abandons the send at close. */
   left: number[][]
-  /** Since when (ms) the cluster has refused all of this batch's documents as overloaded, round after round; 0 when it has not. */
-  overloadedSince: number
 }
 
 const FILTER_PATH = 'errors,items.*.status,items.*.error.type,items.*.error.reason'
+
+// Documents refused as overloaded with none taken in between that make an overload a lasting one
+// (with two backoffs passed): more than a partial overload refuses in a row by chance.
+const LASTING_OVERLOAD_DOCUMENTS = 50
 const REPEAT_LOG_MS = 60_000
 const CONNECT_RETRY_MAX_MS = 5000
 const ESTIMATED_ACTION_BYTES = 96
@@ -117,6 +119,10 @@ export class EsSink implements Sink {
   #diskFailingUntil = 0
   #reading = false
   #inFlight = new Set<Sending>()
+  // Since when (ms) every round answered has been refused whole as overloaded, and how many
+  // documents those rounds held; 0 once the cluster takes a document.
+  #refusedSince = 0
+  #refusedInRow = 0
   #inFlightEvents = 0
 
   #received = 0
@@ -485,7 +491,7 @@ export class EsSink implements Sink {
   }
 
   #startSend(batch: Batch): void {
-    const s: Sending = { batch, controller: new AbortController(), left: [], overloadedSince: 0 }
+    const s: Sending = { batch, controller: new AbortController(), left: [] }
     this.#inFlight.add(s)
     this.#inFlightEvents += batch.count
     void this.#send(s)
@@ -569,7 +575,7 @@ export class EsSink implements Sink {
       this.#markUp()
       work.pop()
       if (!res.errors) {
-        s.overloadedSince = 0
+        this.#clusterTook()
         this.#indexed += items.length
         continue
       }
@@ -605,9 +611,10 @@ export class EsSink implements Sink {
         }
       }
       this.#deadLetter(letters)
-      // Overloaded while the cluster takes none of the batch: a round where some went in is progress.
-      if (again.length === items.length && firstRetry !== undefined && overloaded(firstRetry.status, firstRetry.error?.type)) s.overloadedSince ||= Date.now()
-      else s.overloadedSince = 0
+      // A round where the cluster settled some documents (took them, or refused them for good) is
+      // progress; one where it refused all of them as overloaded counts toward a lasting overload.
+      if (again.length < items.length) this.#clusterTook()
+      else if (firstRetry !== undefined && overloaded(firstRetry.status, firstRetry.error?.type)) this.#refusedWhole(items.length)
       if (again.length > 0) {
         this.#retried += again.length
         this.#count('BEER_ERR_SINK_ES_REJECTED', again.length)
@@ -914,15 +921,29 @@ export class EsSink implements Sink {
     }
   }
 
+  /** The cluster took documents: whatever overload there was has not lasted. */
+  #clusterTook(): void {
+    this.#refusedSince = 0
+    this.#refusedInRow = 0
+  }
+
+  /** A round's documents were all refused as overloaded. */
+  #refusedWhole(documents: number): void {
+    if (this.#refusedSince === 0) this.#refusedSince = Date.now()
+    this.#refusedInRow += documents
+  }
+
   /**
-   * Whether a batch has been refused whole as overloaded for longer than two backoffs at their
-   * longest: an overload that lasts, which flush() no more waits out than an outage (partial
-   * refusals, and a short burst of whole ones, it does wait for).
+   * Whether the cluster has taken no document, and refused them as overloaded, for longer than
+   * two backoffs at their longest: an overload that lasts, which flush() no more waits out than
+   * an outage. A partial overload (some shards' queues full) also refuses a few documents several
+   * rounds in a row, so it takes many documents refused, or ten backoffs, to call it lasting.
    */
   #overloadLasts(): boolean {
-    const now = Date.now()
-    for (const s of this.#inFlight) if (s.overloadedSince !== 0 && now - s.overloadedSince > 2 * this.#o.maxDelay) return true
-    return false
+    if (this.#refusedSince === 0) return false
+    const lasted = Date.now() - this.#refusedSince
+    const maxDelay = this.#o.maxDelay
+    return lasted > 2 * maxDelay && (this.#refusedInRow >= LASTING_OVERLOAD_DOCUMENTS || lasted > 10 * maxDelay)
   }
 
   #memoryEmpty(): boolean {

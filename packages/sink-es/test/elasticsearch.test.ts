@@ -226,6 +226,37 @@ describe('elasticsearch sink against Elasticsearch', { skip: es.skip ?? (es.miss
     }
   })
 
+  it('waits in flush() while a few documents are refused as overloaded round after round and the rest go in (a partial overload)', async () => {
+    const name = unique()
+    const proxy = await FaultProxy.start(url)
+    try {
+      // Two batches sent side by side, the first document of each refused again and again: the
+      // second batch's for five rounds, the first's for eight. When the second batch is done, the
+      // first has been refused whole for longer than two backoffs at maxDelay; but the cluster took
+      // everything else, so this is no lasting overload, and flush() waits for that document too.
+      const refusals = new Map([['"sequence_number":"0"', 8], ['"sequence_number":"10"', 5]])
+      proxy.rejectItem = (doc) => {
+        for (const [marker, left] of refusals) {
+          if (left > 0 && doc.includes(marker)) {
+            refusals.set(marker, left - 1)
+            return true
+          }
+        }
+        return false
+      }
+      const opts = base(name, { node: proxy.url, template: template(name), batch: { maxEvents: 10, interval: 50 }, retry: { initialDelay: 5, maxDelay: 50 } })
+      const s = await sink(opts)
+      await writeAll(s, Array.from({ length: 20 }, (_, i) => trafficEvent(i)))
+      await s.flush()
+      const st = status(s)
+      assert.equal(proxy.rejectedItems, 13)
+      assert.deepEqual([st.indexed, st.retried, st.deadLettered], [20, 13, 0])
+      await s.close()
+    } finally {
+      await proxy.close()
+    }
+  })
+
   it('keeps retrying documents refused as overloaded past retry.maxAttempts, and indexes them once the overload ends', async () => {
     const name = unique()
     const proxy = await FaultProxy.start(url)
