@@ -142,9 +142,10 @@ interface LabelInfo {
   label: string
   /** The role of the section this label heads, or -1. */
   section: number
-  /** The event data name by role (a field anywhere has it in every role); undefined where none. */
-  names: (string | undefined)[]
-  /** Each of those names as a small number (NAME_IDS), -1 where none. */
+  /**
+   * The event data name by role, as its number (NAME_IDS; a field anywhere has it in every role),
+   * -1 where none.
+   */
   ids: Int32Array
   /** A field label, which may stand with an empty value (then "Label:" before another label is no section). */
   field: boolean
@@ -163,12 +164,16 @@ function shapeKey(s: string, start: number, end: number): number {
   return len + 64 * (first + 128 * (middle + 128 * last))
 }
 
-// Every event data name a label gives, as a small number: which ones a description has given
-// already is then an array element, not a lookup on the object being filled.
+// Every event data name a label gives, as a small number (its index in NAMES): which ones a
+// description has given already is then an array element, not a lookup on the object being filled.
 const NAME_IDS = new Map<string, number>()
+const NAMES: string[] = []
 function nameId(name: string): number {
   let id = NAME_IDS.get(name)
-  if (id === undefined) NAME_IDS.set(name, (id = NAME_IDS.size))
+  if (id === undefined) {
+    id = NAMES.push(name) - 1
+    NAME_IDS.set(name, id)
+  }
   return id
 }
 const TARGET_USER_SID = nameId('TargetUserSid')
@@ -195,26 +200,28 @@ const INDEX: ReadonlyMap<number, LabelInfo> = (() => {
     const key = shapeKey(label, 0, label.length)
     if (!labelLike(label, 0, label.length)) throw new Error(`windows: ${JSON.stringify(label)} would not be read as a label`)
     if (index.has(key)) throw new Error(`windows: the labels ${JSON.stringify(label)} and ${JSON.stringify(index.get(key)!.label)} share a shape`)
-    const names = ROLES.map((role) => i.any ?? i.byRole[role])
-    const ids = Int32Array.from(names, (name) => (name === undefined ? -1 : nameId(name)))
+    const ids = Int32Array.from(ROLES, (role) => {
+      const name = i.any ?? i.byRole[role]
+      return name === undefined ? -1 : nameId(name)
+    })
     const field = i.section === undefined && (i.any !== undefined || Object.keys(i.byRole).length > 0)
-    index.set(key, { label, section: i.section === undefined ? -1 : ROLES.indexOf(i.section), names, ids, field })
+    index.set(key, { label, section: i.section === undefined ? -1 : ROLES.indexOf(i.section), ids, field })
   }
   return index
 })()
 
 /** A label-like text that is no known label: it heads an unknown section, or names no field. */
-const UNKNOWN: LabelInfo = { label: '', section: -1, names: [], ids: new Int32Array(ROLES.length).fill(-1), field: false }
+const UNKNOWN: LabelInfo = { label: '', section: -1, ids: new Int32Array(ROLES.length).fill(-1), field: false }
 
 // Which names the description being read has given: stored[id] === reading. A number per call
 // rather than clearing the array (reading is synchronous).
 const stored = new Uint32Array(NAME_IDS.size)
 let reading = 0
 
-// Event ids whose target account's id is written TargetUserSid (logons), not TargetSid (account
-// management, Kerberos).
-function targetSidName(eventId: string): string {
-  return LOGON_IDS.has(eventId) ? 'TargetUserSid' : 'TargetSid'
+// The name a target account's id is written under: TargetUserSid in logons, TargetSid in account
+// management and Kerberos events.
+function targetSidId(eventId: string): number {
+  return LOGON_IDS.has(eventId) ? TARGET_USER_SID : TARGET_SID
 }
 
 /** A segment that can be a label: a short run of words starting with a capital letter. */
@@ -231,7 +238,6 @@ function labelLike(s: string, start: number, end: number): boolean {
   }
   return true
 }
-
 
 /**
  * The label that `s` holds from `start` to `end`: a known label's info, UNKNOWN for a label-like
@@ -266,8 +272,7 @@ export function readDescription(text: string, eventId: string, into: Record<stri
   let list: string[] = []
   let seenLabel = false
   const subjectRole = SUBJECT_IS_TARGET.has(eventId) ? TARGET : SUBJECT
-  const targetSid = targetSidName(eventId)
-  const targetSidId = targetSid === 'TargetSid' ? TARGET_SID : TARGET_USER_SID
+  const targetSid = targetSidId(eventId)
   const wfp = eventId.length === 4 && eventId.startsWith('515')
 
   const n = text.length
@@ -373,8 +378,8 @@ export function readDescription(text: string, eventId: string, into: Record<stri
     }
     seenLabel = true
     lastId = info.ids[role]!
-    if (lastId === TARGET_USER_SID) lastId = targetSidId
-    lastName = info.names[role] === undefined ? undefined : lastId === targetSidId ? targetSid : info.names[role]
+    if (lastId === TARGET_USER_SID) lastId = targetSid
+    lastName = lastId === -1 ? undefined : NAMES[lastId]
     // '-' as the privilege list is no privilege: not stored, as a list of none.
     if (lastName !== undefined && stored[lastId] !== reading && !(lastName === 'PrivilegeList' && value === '-')) {
       stored[lastId] = reading

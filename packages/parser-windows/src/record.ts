@@ -166,8 +166,10 @@ export function readSnare(msg: SyslogMessage, start: number, timezone: string): 
     if (r.time === undefined && time !== '' && n > 4) r.problems.push(`the date ${JSON.stringify(time)} is not Snare's "Www Mmm dd hh:mm:ss yyyy"`)
   }
   const id = token(4)
-  if (id !== undefined) r.eventId = eventIdOf(id)
-  if (id !== undefined && r.eventId === undefined && n > 5) r.problems.push(`the event id ${JSON.stringify(id)} is not a number`)
+  if (id !== undefined) {
+    r.eventId = eventIdOf(id)
+    if (r.eventId === undefined && n > 5) r.problems.push(`the event id ${JSON.stringify(id)} is not a number`)
+  }
   r.provider = notNa(token(5))
   const user = notNa(token(6))
   if (user !== undefined) {
